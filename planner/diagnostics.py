@@ -1,0 +1,55 @@
+"""Diagnostics: what a check found, as values; only the CLI prints them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = ["Diagnostic", "Severity", "error", "has_errors", "sort_diagnostics", "strictened", "warning"]
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about one place: `path:line`, what is wrong and how to fix it."""
+
+    severity: Severity
+    code: str
+    message: str
+    path: str
+    line: int
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity.value}: {self.message} [{self.code}]"
+
+
+def error(code: str, message: str, path: str, line: int) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, path, max(line, 1))
+
+
+def warning(code: str, message: str, path: str, line: int) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, path, max(line, 1))
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Sorted by path, line, severity (errors first), code, message; duplicates dropped."""
+    return tuple(
+        sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.severity != Severity.ERROR, d.code, d.message))
+    )
+
+
+def strictened(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """`--strict`: every warning becomes an error."""
+    return tuple(
+        Diagnostic(Severity.ERROR, d.code, d.message, d.path, d.line) if d.severity is Severity.WARNING else d
+        for d in diagnostics
+    )
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
