@@ -1,0 +1,138 @@
+"""The plan a person works from: order, context, one phase per repo with its TODO list."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote
+
+from planner.plan import Plan, RepoPlan, Task
+from planner.render.mermaid import render as mermaid
+
+__all__ = ["TASK_MARKER", "code", "decode_id", "encode_id", "inline", "render"]
+
+# Every task line carries its id invisibly, so a regenerated plan can find the task again.
+TASK_MARKER = re.compile(r"<!-- planner:id=(\S+) -->")
+
+_SPECIAL = re.compile(r"([\\`*\[\]<>|!])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
+_ENTITY = re.compile(r"&(#?\w+;)")
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def encode_id(task_id: str) -> str:
+    """A task id made safe inside an HTML comment (no spaces, no '--' followed by '>')."""
+    return quote(task_id, safe=":/{}._~@+=,")
+
+
+def decode_id(encoded: str) -> str:
+    return unquote(encoded)
+
+
+def inline(text: str) -> str:
+    """Design text as inert Markdown: one line, with the characters that would become markup escaped."""
+    text = " ".join(text.split())
+    text = _SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"&amp;\1", text)
+    text = _UNDERSCORE.sub(r"\\_", text)
+    return _LINE_START.sub(r"\1\\\2", text)
+
+
+def code(text: str) -> str:
+    """A code span that holds any text: a fence longer than the longest backtick run inside."""
+    text = " ".join(text.split())
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fenced(body: str, info: str = "") -> list[str]:
+    longest = max((len(m) for m in re.findall(r"^\s*(`{3,}|~{3,})", body, re.MULTILINE)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{info}", *body.rstrip("\n").split("\n"), fence]
+
+
+def _task_lines(task: Task, number: str, numbers: dict[str, str]) -> list[str]:
+    lines = [f"- [ ] **{number}** {inline(task.title)} <!-- planner:id={encode_id(task.id)} -->"]
+    lines += [f"  File: {code(f)}" for f in task.files]
+    if task.depends_on:
+        after = ", ".join(numbers.get(d, code(d)) for d in task.depends_on)
+        lines.append(f"  After: {after}")
+    return lines
+
+
+def _phase(index: int, repo: RepoPlan, numbers: dict[str, str]) -> list[str]:
+    upstream = ", ".join(repo.depends_on) if repo.depends_on else "none"
+    lines = [
+        f"## Phase {index}: {inline(repo.name)}",
+        "",
+        f"{inline(repo.description)}",
+        "",
+        f"- Wave: {repo.wave}",
+        f"- Language: {inline(repo.language)}",
+        f"- After: {inline(upstream)}",
+    ]
+    if repo.change:
+        lines.append(f"- Change: {inline(repo.change)}")
+    lines += ["", "### Tasks", ""]
+    if repo.tasks:
+        for task in repo.tasks:
+            lines += _task_lines(task, numbers[task.id], numbers)
+    else:
+        lines.append("No task follows from the design for this repo: see its change above.")
+    if repo.verify:
+        lines += ["", "### Verification", "", *_fenced("\n".join(repo.verify), "sh")]
+    return [*lines, ""]
+
+
+def _context(plan: Plan) -> list[str]:
+    ctx = plan.context
+    lines: list[str] = []
+    if ctx.endpoints or ctx.rpcs:
+        lines += ["### API changes", ""]
+        lines += [f"- {code(f'{e.method} {e.path}')} (line {e.line})" for e in ctx.endpoints]
+        for r in ctx.rpcs:
+            qualified = f"{r.service}.{r.name}" if r.service else r.name
+            lines.append(f"- {code(f'rpc {qualified}({r.request}) returns ({r.response})')} (line {r.line})")
+        lines.append("")
+    if ctx.database:
+        lines += ["### Database changes", ""]
+        for c in ctx.database:
+            head = c.text.split("(", 1)[0].strip() if c.columns else c.text
+            columns = f", columns {', '.join(code(col) for col in c.columns)}" if c.columns else ""
+            lines.append(f"- {code(head)}{columns} (line {c.line})")
+        lines.append("")
+    if ctx.domain_types:
+        lines += ["### Domain model", ""]
+        lines += [f"- {code(t.name)} ({inline(t.language)}, line {t.line})" for t in ctx.domain_types]
+        lines.append("")
+    return ["## Context", "", *lines] if lines else []
+
+
+def render(plan: Plan) -> str:
+    design = plan.design
+    numbers = {
+        task.id: f"{i}.{j}" for i, repo in enumerate(plan.repos, 1) for j, task in enumerate(repo.tasks, 1)
+    }
+    lines = [
+        f"# Plan: {inline(design.feature)}",
+        "",
+        f"- Design: [{inline(design.path)}](<{design.path.replace('>', '%3E').replace(' ', '%20')}>)",
+        f"- Status: {inline(design.status or 'unknown')}",
+    ]
+    if design.date:
+        lines.append(f"- Date: {inline(design.date)}")
+    if design.branch:
+        lines.append(f"- Branch: {code(design.branch)}")
+    lines += ["", "## Order", "", *_fenced(mermaid(plan), "mermaid"), "", "| Wave | Repos |", "| --- | --- |"]
+    lines += [f"| {i} | {', '.join(inline(name) for name in wave)} |" for i, wave in enumerate(plan.waves, 1)]
+    lines.append("")
+    lines += _context(plan)
+    for i, repo in enumerate(plan.repos, 1):
+        lines += _phase(i, repo, numbers)
+    notes = [d for d in plan.diagnostics if d.severity == "warning"]
+    if notes:
+        lines += ["## Warnings", ""]
+        lines += [f"- line {d.line}: {inline(d.message)} ({d.code})" for d in notes]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
