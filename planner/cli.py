@@ -30,6 +30,12 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+# `planner export <tracker> DESIGN` writes a tracker's feed; `planner sync <tracker> DESIGN` pushes it.
+export_app = typer.Typer(help="Write a plan's tasks in a tracker's import format.", no_args_is_help=True)
+sync_app = typer.Typer(help="Push a plan's tasks into a tracker, idempotently.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(sync_app, name="sync")
+
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 if TYPE_CHECKING:
