@@ -6,9 +6,9 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeAlias
 
 import typer
 
@@ -39,7 +39,9 @@ app.add_typer(sync_app, name="sync")
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 if TYPE_CHECKING:
-    PlanFormat = CheckFormat = GraphFormat = str
+    PlanFormat: TypeAlias = str
+    CheckFormat: TypeAlias = str
+    GraphFormat: TypeAlias = str
 else:
     # The registry drives the choices, so a new renderer needs no change here.
     PlanFormat = Enum("PlanFormat", {name: name for name in FORMATS}, type=str)

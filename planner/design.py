@@ -141,7 +141,9 @@ def is_approved(status: str | None) -> bool:
 def decode_design(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
     """Bytes to normalised text (BOM dropped, CRLF/CR to LF, final newline), or a diagnostic."""
     if b"\x00" in data:
-        return None, (error("not-text", "file is binary (it has NUL bytes); give a Markdown design doc", path, 1),)
+        return None, (
+            error("not-text", "file is binary (it has NUL bytes); give a Markdown design doc", path, 1),
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -331,7 +333,9 @@ class _Reader:
                 continue
             name, change = _name_and_rest(first[m.end() :])
             if not name:
-                self.error("repo-name", "checkbox item names no repository; write '- [x] repo-name - change'", line)
+                self.error(
+                    "repo-name", "checkbox item names no repository; write '- [x] repo-name - change'", line
+                )
                 continue
             found.append(RepoItem(name, m.group(1) != " ", change, line))
         return tuple(found)
@@ -523,7 +527,7 @@ class _Reader:
 _FIELD = re.compile(r"^[*_\s]*(date|status|branch)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
 _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REST = re.compile(rf"^(?:[-*+]\s+)?({_METHODS})\s+(\S+)(.*)$")
-_REST_TRAILERS = ("-", "–", "—", ":", "(", "#", "//", "HTTP/", "→", "->")
+_REST_TRAILERS = ("-", "\u2013", "\u2014", ":", "(", "#", "//", "HTTP/", "\u2192", "->")
 _RPC_START = re.compile(r"^rpc\s")
 _RPC = re.compile(
     r"^rpc\s+([A-Za-z_]\w*)\s*\(\s*((?:stream\s+)?[\w.]+)\s*\)\s*returns\s*\(\s*((?:stream\s+)?[\w.]+)\s*\)\s*[;{]?"
@@ -544,14 +548,14 @@ _TEMPLATE_PHRASES = (
     "Any auth, validation, or security implications",
     "YYYY-MM-DD",
 )
-_SQL_STATEMENT = re.compile(
-    r"^\s*(create|alter|drop|insert|update|delete|comment|rename)\b", re.IGNORECASE
-)
+_SQL_STATEMENT = re.compile(r"^\s*(create|alter|drop|insert|update|delete|comment|rename)\b", re.IGNORECASE)
 _SQL_TABLE = re.compile(
     r"\b(?:table|into|update|from|on)\s+(?:if\s+(?:not\s+)?exists\s+)?(?:only\s+)?([A-Za-z_][\w.\"]*)",
     re.IGNORECASE,
 )
-_SQL_COLUMN = re.compile(r"\b(?:add|drop|alter|rename)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?([A-Za-z_]\w*)", re.I)
+_SQL_COLUMN = re.compile(
+    r"\b(?:add|drop|alter|rename)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?([A-Za-z_]\w*)", re.I
+)
 _SQL_CREATE_COLUMNS = re.compile(r"^\s*([A-Za-z_]\w*)\s+[A-Za-z]", re.MULTILINE)
 _SQL_NOT_COLUMN = {"primary", "foreign", "unique", "constraint", "check", "index", "key", "exclude"}
 
@@ -587,7 +591,9 @@ def _sql_change(statement: str, line: int) -> DbChange:
     if re.match(r"\s*create\s+table", statement, re.IGNORECASE) and "(" in statement:
         body = statement[statement.index("(") + 1 :]
         columns += [c for c in _SQL_CREATE_COLUMNS.findall(body) if c.lower() not in _SQL_NOT_COLUMN]
-    return DbChange(head.rstrip(";").strip(), tables[:1] if tables else (), tuple(dict.fromkeys(columns)), line)
+    return DbChange(
+        head.rstrip(";").strip(), tables[:1] if tables else (), tuple(dict.fromkeys(columns)), line
+    )
 
 
 def _body(lines: list[str]) -> str | None:
@@ -647,8 +653,12 @@ def _name_and_rest(text: str) -> tuple[str, str]:
     return m.group(1), _strip_separator(m.group(2) or "")
 
 
+# A name and its description are separated by a hyphen, en or em dash, colon or arrow.
+_SEPARATOR = re.compile("^\\s*(?:->|[-\u2013\u2014:]+)\\s*")
+
+
 def _strip_separator(text: str) -> str:
-    return re.sub(r"^\s*(?:[-–—:]+|->)\s*", "", text).strip()
+    return _SEPARATOR.sub("", text).strip()
 
 
 def _clip(text: str, width: int = 80) -> str:

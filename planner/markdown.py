@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from typing import Any, Match
+from re import Match
+from typing import Any
 
 import mistune
 from mistune.block_parser import BlockParser
@@ -124,9 +125,7 @@ def _stamp_items(token: Token) -> None:
         item.setdefault(LINE, children[0].get(LINE, token[LINE]) if children else token[LINE])
 
 
-_markdown = mistune.Markdown(
-    renderer=None, block=LineBlockParser(max_nested_level=MAX_NESTING), inline=None
-)
+_markdown = mistune.Markdown(renderer=None, block=LineBlockParser(max_nested_level=MAX_NESTING), inline=None)
 
 
 def parse_blocks(text: str) -> list[Token]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Literal
 
@@ -27,7 +26,7 @@ __all__ = [
     "plan_design",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 TaskKind = Literal["migration", "rest", "grpc", "file"]
 # Tasks within a repo: the migration first (the others depend on it), then API work, then files.
@@ -130,7 +129,9 @@ class Plan(_Frozen):
         return not any(d.severity == "error" for d in self.diagnostics)
 
     def diagnostic_values(self) -> tuple[Diagnostic, ...]:
-        return tuple(Diagnostic(Severity(d.severity), d.code, d.message, d.path, d.line) for d in self.diagnostics)
+        return tuple(
+            Diagnostic(Severity(d.severity), d.code, d.message, d.path, d.line) for d in self.diagnostics
+        )
 
 
 def _diagnostic_models(diagnostics: Iterable[Diagnostic]) -> tuple[DiagnosticModel, ...]:
@@ -181,18 +182,28 @@ def build_plan(
     found += repo_problems
 
     info = DesignInfo(
-        path=doc.path, title=doc.title, feature=doc.feature, status=doc.status, date=doc.date, branch=doc.branch
+        path=doc.path,
+        title=doc.title,
+        feature=doc.feature,
+        status=doc.status,
+        date=doc.date,
+        branch=doc.branch,
     )
     context = ContextModel(
-        endpoints=tuple(EndpointModel(method=e.method, path=e.path, body=e.body, line=e.line) for e in doc.endpoints),
+        endpoints=tuple(
+            EndpointModel(method=e.method, path=e.path, body=e.body, line=e.line) for e in doc.endpoints
+        ),
         rpcs=tuple(
             RpcModel(service=r.service, name=r.name, request=r.request, response=r.response, line=r.line)
             for r in doc.rpcs
         ),
         database=tuple(
-            DbChangeModel(text=c.text, tables=c.tables, columns=c.columns, line=c.line) for c in doc.db_changes
+            DbChangeModel(text=c.text, tables=c.tables, columns=c.columns, line=c.line)
+            for c in doc.db_changes
         ),
-        domain_types=tuple(DomainTypeModel(name=t.name, language=t.language, line=t.line) for t in doc.domain_types),
+        domain_types=tuple(
+            DomainTypeModel(name=t.name, language=t.language, line=t.line) for t in doc.domain_types
+        ),
     )
 
     tasks, task_problems = _tasks(doc, config, checked)
@@ -228,7 +239,9 @@ def _status_gate(doc: DesignDoc, allow_unapproved: bool) -> list[Diagnostic]:
         return []
     what = f"status is '{doc.status}'" if doc.status else "no **Status:** line"
     if allow_unapproved:
-        return [warning("not-approved", f"{what}; planned anyway (--allow-unapproved)", doc.path, doc.status_line)]
+        return [
+            warning("not-approved", f"{what}; planned anyway (--allow-unapproved)", doc.path, doc.status_line)
+        ]
     return [
         error(
             "not-approved",
@@ -249,7 +262,9 @@ def _resolve_repos(doc: DesignDoc, config: Config) -> tuple[dict[str, RepoItem],
         name = config.resolve(item.name)
         if name is None:
             if item.checked:
-                problems.append(error("unknown-repo", _unknown(item.name, config, "repos.toml"), doc.path, item.line))
+                problems.append(
+                    error("unknown-repo", _unknown(item.name, config, "repos.toml"), doc.path, item.line)
+                )
             continue
         if name in seen:
             problems.append(
@@ -304,7 +319,9 @@ def _tasks(
         return sorted(n for n in checked if surface in config.repos[n].provides)
 
     def consumes(surface: str) -> list[str]:
-        return sorted(n for n in checked if surface in config.repos[n].consumes and n not in provides(surface))
+        return sorted(
+            n for n in checked if surface in config.repos[n].consumes and n not in provides(surface)
+        )
 
     if doc.db_changes:
         owners = provides("database")
@@ -322,7 +339,9 @@ def _tasks(
         title = "Write the database migration" + (f" ({', '.join(tables)})" if tables else "")
         for name in owners:
             drafts[name].append(
-                Task(id=f"{name}:migration", kind="migration", title=title, source_line=doc.db_changes[0].line)
+                Task(
+                    id=f"{name}:migration", kind="migration", title=title, source_line=doc.db_changes[0].line
+                )
             )
 
     apis: list[tuple[str, str, str, int]] = []
@@ -360,29 +379,31 @@ def _tasks(
 
     files_seen: dict[tuple[str, str], int] = {}
     for kf in doc.key_files:
-        name = config.resolve(kf.repo)
-        if name is None or name not in checked:
+        owner = config.resolve(kf.repo)
+        if owner is None or owner not in checked:
             reason = (
                 _unknown(kf.repo, config, "repos.toml")
-                if name is None
-                else f"repo '{name}' is not checked under Affected Repositories; check it or drop this line"
+                if owner is None
+                else f"repo '{owner}' is not checked under Affected Repositories; check it or drop this line"
             )
-            problems.append(error("key-file-repo", f"key file '{kf.repo}/{kf.path}': {reason}", doc.path, kf.line))
+            problems.append(
+                error("key-file-repo", f"key file '{kf.repo}/{kf.path}': {reason}", doc.path, kf.line)
+            )
             continue
-        if (name, kf.path) in files_seen:
+        if (owner, kf.path) in files_seen:
             problems.append(
                 warning(
                     "duplicate-key-file",
-                    f"key file '{name}/{kf.path}' is listed twice (first at line {files_seen[name, kf.path]})",
+                    f"key file '{owner}/{kf.path}' is listed twice (first at line {files_seen[owner, kf.path]})",
                     doc.path,
                     kf.line,
                 )
             )
             continue
-        files_seen[name, kf.path] = kf.line
-        drafts[name].append(
+        files_seen[owner, kf.path] = kf.line
+        drafts[owner].append(
             Task(
-                id=f"{name}:file:{kf.path}",
+                id=f"{owner}:file:{kf.path}",
                 kind="file",
                 title=kf.description or f"Change {kf.path}",
                 files=(kf.path,),
@@ -396,7 +417,8 @@ def _tasks(
         if ordered and ordered[0].kind == "migration":
             first = ordered[0].id
             ordered = [ordered[0]] + [
-                t.model_copy(update={"depends_on": tuple(sorted({first, *t.depends_on}))}) for t in ordered[1:]
+                t.model_copy(update={"depends_on": tuple(sorted({first, *t.depends_on}))})
+                for t in ordered[1:]
             ]
         tasks[name] = tuple(ordered)
     return tasks, problems
