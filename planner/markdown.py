@@ -45,12 +45,15 @@ class LineState(BlockState):
 
     line_base: int
     frames: list[_Frame]
+    # The line of the rule being parsed; None between rules, where the cursor gives the line.
+    rule_line: int | None
     _newlines: list[int] | None
 
     def __init__(self, parent: Any | None = None) -> None:
         super().__init__(parent)
         self.line_base = 1
         self.frames = []
+        self.rule_line = None
         self._newlines = None
 
     def process(self, src: str) -> None:
@@ -88,6 +91,17 @@ class LineState(BlockState):
             frame.next_line = self.line_at(self.cursor) - 1
         return child
 
+    def _stamp(self, token: Token) -> None:
+        token.setdefault(LINE, self.rule_line if self.rule_line is not None else self.line_at(self.cursor))
+
+    def append_token(self, token: Token) -> None:
+        self._stamp(token)
+        super().append_token(token)
+
+    def prepend_token(self, token: Token) -> None:
+        self._stamp(token)
+        super().prepend_token(token)
+
     def add_paragraph(self, text: str) -> None:
         last = self.last_token()
         super().add_paragraph(text)
@@ -106,11 +120,14 @@ class LineBlockParser(BlockParser):
         if pushed:
             state.frames.append(_Frame(kind, line))
         first = max(len(state.tokens) - 1, 0)
+        outer, state.rule_line = state.rule_line, line
         try:
             end: int | None = super().parse_method(m, state)
         finally:
+            state.rule_line = outer
             if pushed:
                 state.frames.pop()
+        # A list is inserted, not appended, when a break rule ended it: stamp what is still bare.
         for token in state.tokens[first:]:
             token.setdefault(LINE, line)
             if token["type"] == "list":
