@@ -141,9 +141,7 @@ def is_approved(status: str | None) -> bool:
 def decode_design(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
     """Bytes to normalised text (BOM dropped, CRLF/CR to LF, final newline), or a diagnostic."""
     if b"\x00" in data:
-        return None, (
-            error("not-text", "file is binary (it has NUL bytes); give a Markdown design doc", path, 1),
-        )
+        return None, (error("not-text", "file is binary (it has NUL bytes); give a Markdown design doc", path, 1),)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -333,9 +331,7 @@ class _Reader:
                 continue
             name, change = _name_and_rest(first[m.end() :])
             if not name:
-                self.error(
-                    "repo-name", "checkbox item names no repository; write '- [x] repo-name - change'", line
-                )
+                self.error("repo-name", "checkbox item names no repository; write '- [x] repo-name - change'", line)
                 continue
             found.append(RepoItem(name, m.group(1) != " ", change, line))
         return tuple(found)
@@ -379,15 +375,14 @@ class _Reader:
         for token in _walk(section.tokens):
             kind = token["type"]
             if kind == "block_code":
-                self._code_api(token["raw"], token[LINE] + (token.get("style") == "fenced"), endpoints, rpcs)
+                self._code_api(token["raw"], _code_line(token), endpoints, rpcs)
             elif kind in ("paragraph", "block_text"):
                 for offset, raw in enumerate(token["text"].split("\n")):
                     line = token[LINE] + offset
-                    candidates = [raw.strip()]
+                    self._api_line(raw.strip(), line, None, endpoints, rpcs, prose=True)
                     if "`" in raw:
-                        candidates += [t["raw"] for t in _walk(inline(raw)) if t["type"] == "codespan"]
-                    for text in candidates:
-                        self._api_line(text.strip(), line, None, endpoints, rpcs)
+                        for code in (t["raw"] for t in _walk(inline(raw)) if t["type"] == "codespan"):
+                            self._api_line(code.strip(), line, None, endpoints, rpcs)
         return tuple(endpoints), tuple(rpcs)
 
     def _code_api(self, code: str, first: int, endpoints: list[Endpoint], rpcs: list[RpcMethod]) -> None:
@@ -414,10 +409,15 @@ class _Reader:
         service: str | None,
         endpoints: list[Endpoint],
         rpcs: list[RpcMethod],
+        prose: bool = False,
     ) -> Endpoint | None:
+        """Record the endpoint or method on one line. In prose only what is plainly one counts:
+        'POST requests are retried' or 'rpc calls time out' is a sentence, not a malformed API line."""
         m = _REST.match(text)
         if m:
             method, target, rest = m.group(1), m.group(2), m.group(3).strip()
+            if not target.startswith("/") and (prose or "/" not in target):
+                return None
             if not target.startswith("/"):
                 self.error(
                     "rest-path",
@@ -426,6 +426,8 @@ class _Reader:
                 )
                 return None
             if rest and not rest.startswith(_REST_TRAILERS):
+                if prose:
+                    return None
                 self.error(
                     "rest-path",
                     f"REST path '{_clip(target + ' ' + rest)}' has a space; "
@@ -436,7 +438,7 @@ class _Reader:
             endpoint = Endpoint(method, target.split("?", 1)[0].split("#", 1)[0], None, line)
             endpoints.append(endpoint)
             return endpoint
-        if _RPC_START.match(text):
+        if _RPC_START.match(text) and not (prose and "(" not in text):
             r = _RPC.match(text)
             if r is None:
                 self.error(
@@ -457,7 +459,7 @@ class _Reader:
             if token["type"] == "block_code":
                 lang = _fence_language(token)
                 if lang in ("", "sql", "postgres", "postgresql", "psql", "pgsql"):
-                    statements += _sql_statements(token["raw"], token[LINE] + 1)
+                    statements += _sql_statements(token["raw"], _code_line(token))
         if statements:
             return tuple(statements)
         for item in _items(section.tokens):
@@ -478,7 +480,7 @@ class _Reader:
             for i, raw in enumerate(token["raw"].split("\n")):
                 m = _TYPE_DEF.match(raw)
                 if m:
-                    found.append(DomainType(m.group(1), lang, token[LINE] + 1 + i))
+                    found.append(DomainType(m.group(1), lang, _code_line(token) + i))
         return tuple(found)
 
     # open questions -------------------------------------------------------------------------------
@@ -553,11 +555,14 @@ _SQL_TABLE = re.compile(
     r"\b(?:table|into|update|from|on)\s+(?:if\s+(?:not\s+)?exists\s+)?(?:only\s+)?([A-Za-z_][\w.\"]*)",
     re.IGNORECASE,
 )
-_SQL_COLUMN = re.compile(
-    r"\b(?:add|drop|alter|rename)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?([A-Za-z_]\w*)", re.I
-)
+_SQL_COLUMN = re.compile(r"\b(?:add|drop|alter|rename)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?([A-Za-z_]\w*)", re.I)
 _SQL_CREATE_COLUMNS = re.compile(r"^\s*([A-Za-z_]\w*)\s+[A-Za-z]", re.MULTILINE)
 _SQL_NOT_COLUMN = {"primary", "foreign", "unique", "constraint", "check", "index", "key", "exclude"}
+
+
+def _code_line(token: Token) -> int:
+    """The line of a code block's first code line: after the fence when fenced."""
+    return int(token[LINE]) + (token.get("style") == "fenced")
 
 
 def _fence_language(token: Token) -> str:
@@ -591,9 +596,7 @@ def _sql_change(statement: str, line: int) -> DbChange:
     if re.match(r"\s*create\s+table", statement, re.IGNORECASE) and "(" in statement:
         body = statement[statement.index("(") + 1 :]
         columns += [c for c in _SQL_CREATE_COLUMNS.findall(body) if c.lower() not in _SQL_NOT_COLUMN]
-    return DbChange(
-        head.rstrip(";").strip(), tables[:1] if tables else (), tuple(dict.fromkeys(columns)), line
-    )
+    return DbChange(head.rstrip(";").strip(), tables[:1] if tables else (), tuple(dict.fromkeys(columns)), line)
 
 
 def _body(lines: list[str]) -> str | None:
