@@ -189,6 +189,7 @@ def check(
             for r in results
         ]
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        _report(problems)  # a folder without designs has no entry in the report: say so on stderr
     else:
         _report(found)
     if has_errors(found):
@@ -211,7 +212,7 @@ def schema() -> None:
     """Print the JSON Schema of the JSON plan."""
     from planner.plan import Plan
 
-    typer.echo(json.dumps(Plan.model_json_schema(), indent=2, sort_keys=True))
+    typer.echo(json.dumps(Plan.model_json_schema(mode="serialization"), indent=2, sort_keys=True))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

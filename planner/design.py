@@ -232,14 +232,20 @@ class _Section:
 def _sections(tokens: list[Token]) -> tuple[dict[str, _Section], int | None]:
     """Known sections by key (first one wins), and the line of the first heading below the title."""
     headings = [(i, t["attrs"]["level"]) for i, t in enumerate(tokens) if t["type"] == "heading"]
-    found: dict[str, _Section] = {}
+    spans: dict[str, tuple[int, int]] = {}
     first_sub = next((tokens[i][LINE] for i, level in headings if level > 1), None)
     for n, (i, level) in enumerate(headings):
         key = _SECTION_NAMES.get(normalise_heading(tokens[i]["text"]))
-        if key is None or key in found:
+        if key is None or key in spans:
             continue
-        end = next((j for j, lv in headings[n + 1 :] if lv <= level), len(tokens))
-        found[key] = _Section(key, tokens[i][LINE], tuple(tokens[i + 1 : end]))
+        spans[key] = (i, next((j for j, lv in headings[n + 1 :] if lv <= level), len(tokens)))
+    found: dict[str, _Section] = {}
+    for key, (start, end) in spans.items():
+        # A known section nested in another (### Database Changes under ## Affected Repositories) is
+        # its own, so its bullets are not read as the outer section's items.
+        inner = [(s, e) for s, e in spans.values() if start < s < end]
+        kept = tuple(tokens[j] for j in range(start + 1, end) if not any(s <= j < e for s, e in inner))
+        found[key] = _Section(key, tokens[start][LINE], kept)
     return found, first_sub
 
 
@@ -513,7 +519,9 @@ class _Reader:
             if "{" not in text and not any(p in text for p in _TEMPLATE_PHRASES):
                 continue
             for offset, raw in enumerate(text.split("\n")):
-                for piece in _walk(inline(raw)):
+                endpoint = _ENDPOINT_LINE.match(raw.strip())
+                # In a bare `PUT /widgets/{id}` line the braces are path parameters, not template text.
+                for piece in _walk(inline(raw.strip()[endpoint.end() :] if endpoint else raw)):
                     if piece["type"] != "text":
                         continue
                     words = piece.get("raw", "")
@@ -529,6 +537,7 @@ class _Reader:
 _FIELD = re.compile(r"^[*_\s]*(date|status|branch)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
 _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REST = re.compile(rf"^(?:[-*+]\s+)?({_METHODS})\s+(\S+)(.*)$")
+_ENDPOINT_LINE = re.compile(rf"^(?:[-*+]\s+)?(?:{_METHODS})\s+/\S*")
 _REST_TRAILERS = ("-", "\u2013", "\u2014", ":", "(", "#", "//", "HTTP/", "\u2192", "->")
 _RPC_START = re.compile(r"^rpc\s")
 _RPC = re.compile(

@@ -34,7 +34,8 @@ KIND_ORDER: dict[str, int] = {"migration": 0, "rest": 1, "grpc": 2, "file": 3}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Defaults-required: every key is always in the JSON plan, so `planner schema` requires it too.
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 class Task(_Frozen):
@@ -275,6 +276,9 @@ def _resolve_repos(doc: DesignDoc, config: Config) -> tuple[dict[str, RepoItem],
                     item.line,
                 )
             )
+            if item.checked:
+                # Still counted as checked, so the error is not followed by a misleading "no repo checked".
+                checked.setdefault(name, RepoItem(name, True, item.change, item.line))
             continue
         seen[name] = item
         if item.checked:

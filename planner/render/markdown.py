@@ -98,7 +98,9 @@ def _context(plan: Plan) -> list[str]:
     if ctx.database:
         lines += ["### Database changes", ""]
         for c in ctx.database:
-            head = c.text.split("(", 1)[0].strip() if c.columns else c.text
+            # A CREATE TABLE's column list is shown as its columns; other statements stay whole.
+            create = bool(c.columns) and c.text.lower().startswith("create table")
+            head = c.text.split("(", 1)[0].strip() if create else c.text
             columns = f", columns {', '.join(code(col) for col in c.columns)}" if c.columns else ""
             lines.append(f"- {code(head)}{columns} (line {c.line})")
         lines.append("")
