@@ -1,0 +1,321 @@
+"""Make a repository's issues match a plan: found again by marker, updated, created, linked, never doubled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from planner.config import Config
+from planner.diagnostics import Diagnostic
+from planner.plan import Plan
+from planner.trackers.github.client import AmbiguousWrite, GitHubClient, GitHubError
+from planner.trackers.github.issues import (
+    PLANNER_LABEL,
+    REPO_PATTERN,
+    IssueSpec,
+    issue_key,
+    plan_issues,
+)
+
+__all__ = ["Action", "SyncResult", "sync_github"]
+
+Verb = Literal["create", "update", "link", "unlink", "close", "removed", "duplicate"]
+# Labels planner owns: a stale one of these is taken off; any other label a person added stays.
+_MANAGED_PREFIXES = ("kind:", "feature:")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One change (or, for `removed`/`duplicate`, one finding) on one issue; `number` is None before creation."""
+
+    verb: Verb
+    repo: str
+    task_id: str
+    number: int | None = None
+    detail: str = ""
+
+    def format(self, dry_run: bool = False) -> str:
+        where = f"{self.repo}#{self.number}" if self.number is not None else f"{self.repo} (new)"
+        verb = f"would {self.verb}" if dry_run and self.verb not in ("removed", "duplicate") else self.verb
+        detail = f" {self.detail}" if self.detail else ""
+        return f"{verb} {where}{detail} [{self.task_id}]"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    actions: tuple[Action, ...]
+    unchanged: int
+    kept_closed: int
+    writes: int
+    dry_run: bool
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def count(self, verb: Verb) -> int:
+        return sum(1 for a in self.actions if a.verb == verb)
+
+    def summary(self) -> str:
+        verbs: tuple[Verb, ...] = ("create", "update", "link", "unlink", "close")
+        done = ", ".join(f"{verb} {self.count(verb)}" for verb in verbs)
+        tail = "no write sent" if self.dry_run else f"{self.writes} write(s)"
+        head = "github (dry run): would" if self.dry_run else "github:"
+        return (
+            f"{head} {done}; unchanged {self.unchanged}, kept closed {self.kept_closed}, "
+            f"removed from the plan and left open {self.count('removed')}; {tail}"
+        )
+
+
+@dataclass
+class _Issue:
+    """What sync knows of one issue: as GitHub has it, or as it will be created (dry run: number None)."""
+
+    repo: str
+    number: int | None
+    id: int | None
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    state: str
+    created: bool = False
+
+
+@dataclass
+class _Run:
+    plan: Plan
+    client: GitHubClient | None
+    dry_run: bool
+    close_removed: bool
+    report: Callable[[Action], None]
+    actions: list[Action] = field(default_factory=list)
+    unchanged: int = 0
+    kept_closed: int = 0
+    # (repo, task id) -> this feature's issue; every issue id of this feature, for unlinking.
+    issues: dict[tuple[str, str], _Issue] = field(default_factory=dict)
+
+    def act(self, action: Action) -> None:
+        self.actions.append(action)
+        self.report(action)
+
+    @property
+    def gh(self) -> GitHubClient:
+        assert self.client is not None
+        return self.client
+
+
+def sync_github(
+    plan: Plan,
+    config: Config,
+    client: GitHubClient | None,
+    *,
+    dry_run: bool = False,
+    close_removed: bool = False,
+    report: Callable[[Action], None] | None = None,
+) -> SyncResult:
+    """Sync a plan's issues. Dry run sends GETs only (client may be None for a plan with no issue target).
+
+    Raises GitHubError for a refusal or an exhausted retry; actions done before it were already reported.
+    """
+    specs, problems = plan_issues(plan, config)
+    run = _Run(plan, client, dry_run, close_removed, report or (lambda _: None))
+    targets = sorted({s.repo for s in specs} | _configured_repos(config))
+    if targets and client is None:
+        raise GitHubError("no GitHub client given")
+    for repo in targets:
+        _load(run, repo)
+    wanted = {(s.repo, s.task_id) for s in specs}
+    for spec in specs:
+        _ensure(run, spec)
+    specs_by_id = {s.task_id: s for s in specs}
+    for spec in specs:
+        _link(run, spec, specs_by_id)
+    for (repo, task_id), issue in sorted(run.issues.items()):
+        if (repo, task_id) not in wanted and issue.state == "open" and not issue.created:
+            _retire(run, repo, task_id, issue)
+    return SyncResult(
+        actions=tuple(run.actions),
+        unchanged=run.unchanged,
+        kept_closed=run.kept_closed,
+        writes=client.writes if client is not None else 0,
+        dry_run=dry_run,
+        diagnostics=problems,
+    )
+
+
+def _configured_repos(config: Config) -> set[str]:
+    # Every configured target is scanned: a repo dropped from the design still holds issues to report.
+    return {
+        r.tracker.github for r in config.repos.values() if r.tracker.github and REPO_PATTERN.match(r.tracker.github)
+    }
+
+
+def _listing(run: _Run, repo: str) -> list[dict[str, Any]]:
+    items = run.gh.get_all(
+        f"repos/{repo}/issues", {"labels": PLANNER_LABEL, "state": "all", "per_page": 100}
+    )
+    # The issues endpoint lists pull requests too; a PR is never a task's issue.
+    return [item for item in items if "pull_request" not in item]
+
+
+def _load(run: _Run, repo: str) -> None:
+    feature = run.plan.design.feature
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in _listing(run, repo):
+        key = issue_key(item.get("body"))
+        if key is not None and key[0] == feature:
+            found.setdefault(key[1], []).append(item)
+    for task_id, items in sorted(found.items()):
+        first, *others = sorted(items, key=lambda i: int(i["number"]))
+        run.issues[repo, task_id] = _from_github(repo, first)
+        for other in others:
+            detail = f"(same task as #{first['number']}; left alone)"
+            run.act(Action("duplicate", repo, task_id, int(other["number"]), detail))
+
+
+def _from_github(repo: str, item: dict[str, Any]) -> _Issue:
+    return _Issue(
+        repo=repo,
+        number=int(item["number"]),
+        id=int(item["id"]),
+        title=str(item.get("title") or ""),
+        body=str(item.get("body") or ""),
+        labels=tuple(str(label["name"] if isinstance(label, dict) else label) for label in item.get("labels") or ()),
+        state=str(item.get("state") or "open"),
+    )
+
+
+def _ensure(run: _Run, spec: IssueSpec) -> None:
+    issue = run.issues.get((spec.repo, spec.task_id))
+    if issue is None:
+        _create(run, spec)
+        return
+    if issue.state != "open":
+        # Done work stays done: a closed issue is neither reopened nor rewritten.
+        run.kept_closed += 1
+        return
+    changes: dict[str, Any] = {}
+    if issue.title != spec.title:
+        changes["title"] = spec.title
+    if issue.body.replace("\r\n", "\n") != spec.body:
+        changes["body"] = spec.body
+    labels = _merged_labels(issue.labels, spec.labels)
+    if labels is not None:
+        changes["labels"] = list(labels)
+    if not changes:
+        run.unchanged += 1
+        return
+    if not run.dry_run:
+        data = run.gh.write("PATCH", f"repos/{spec.repo}/issues/{issue.number}", changes, idempotent=True)
+        run.issues[spec.repo, spec.task_id] = _from_github(spec.repo, data)
+    run.act(Action("update", spec.repo, spec.task_id, issue.number, f"({', '.join(sorted(changes))})"))
+
+
+def _merged_labels(current: Iterable[str], wanted: Iterable[str]) -> tuple[str, ...] | None:
+    """Labels after adding planner's and dropping its stale ones; None when nothing changes.
+
+    GitHub matches label names case-insensitively and answers with the repository's spelling.
+    """
+    have = {label.casefold(): label for label in current}
+    want = {label.casefold(): label for label in wanted}
+    keep = {k: v for k, v in have.items() if k in want or not k.startswith(_MANAGED_PREFIXES)}
+    merged = {**want, **keep}
+    if merged.keys() == have.keys():
+        return None
+    return tuple(sorted(merged.values()))
+
+
+def _create(run: _Run, spec: IssueSpec) -> None:
+    payload = {"title": spec.title, "body": spec.body, "labels": list(spec.labels)}
+    if run.dry_run:
+        run.issues[spec.repo, spec.task_id] = _Issue(
+            spec.repo, None, None, spec.title, spec.body, spec.labels, "open", created=True
+        )
+        run.act(Action("create", spec.repo, spec.task_id, None, _quoted(spec.title)))
+        return
+    failures = 0
+    while True:
+        try:
+            data = run.gh.write("POST", f"repos/{spec.repo}/issues", payload, idempotent=False)
+            break
+        except AmbiguousWrite as exc:
+            # The issue may exist now: look for its marker before posting again, so none is doubled.
+            adopted = _find(run, spec)
+            if adopted is not None:
+                data = adopted
+                break
+            failures += 1
+            if failures >= run.gh.pacing.max_attempts:
+                raise GitHubError(f"{exc} (gave up after {failures} attempts); run sync again later") from exc
+            run.gh.pacing.sleep(run.gh.pacing.backoff_delay(failures))
+    issue = _from_github(spec.repo, data)
+    issue.created = True
+    run.issues[spec.repo, spec.task_id] = issue
+    run.act(Action("create", spec.repo, spec.task_id, issue.number, _quoted(spec.title)))
+
+
+def _find(run: _Run, spec: IssueSpec) -> dict[str, Any] | None:
+    key = (run.plan.design.feature, spec.task_id)
+    matches = [item for item in _listing(run, spec.repo) if issue_key(item.get("body")) == key]
+    return min(matches, key=lambda i: int(i["number"])) if matches else None
+
+
+def _quoted(title: str) -> str:
+    return '"' + title.replace('"', "'") + '"'
+
+
+def _ref(issue: _Issue, task_id: str) -> str:
+    return f"{issue.repo}#{issue.number}" if issue.number is not None else f"{issue.repo} (new: {task_id})"
+
+
+def _link(run: _Run, spec: IssueSpec, specs: dict[str, IssueSpec]) -> None:
+    issue = run.issues[spec.repo, spec.task_id]
+    if issue.state != "open":
+        return
+    blockers = {dep: run.issues[specs[dep].repo, dep] for dep in spec.blocked_by}
+    ours = {i.id for i in run.issues.values() if i.id is not None}
+    existing: set[int] = set()
+    if not issue.created:
+        existing = {int(item["id"]) for item in _blockers(run, spec.repo, issue)}
+    for dep, blocker in sorted(blockers.items()):
+        if blocker.id is not None and blocker.id in existing:
+            continue
+        if not run.dry_run:
+            _add_link(run, spec.repo, issue, blocker)
+        run.act(Action("link", spec.repo, spec.task_id, issue.number, f"blocked by {_ref(blocker, dep)}"))
+    wanted = {b.id for b in blockers.values()}
+    for stale in sorted(existing & ours - wanted):
+        if not run.dry_run:
+            path = f"repos/{spec.repo}/issues/{issue.number}/dependencies/blocked_by/{stale}"
+            run.gh.write("DELETE", path, idempotent=True)
+        owner = next(i for i in run.issues.values() if i.id == stale)
+        run.act(Action("unlink", spec.repo, spec.task_id, issue.number, f"blocked by {owner.repo}#{owner.number}"))
+
+
+def _blockers(run: _Run, repo: str, issue: _Issue) -> list[dict[str, Any]]:
+    return run.gh.get_all(f"repos/{repo}/issues/{issue.number}/dependencies/blocked_by", {"per_page": 100})
+
+
+def _add_link(run: _Run, repo: str, issue: _Issue, blocker: _Issue) -> None:
+    path = f"repos/{repo}/issues/{issue.number}/dependencies/blocked_by"
+    failures = 0
+    while True:
+        try:
+            run.gh.write("POST", path, {"issue_id": blocker.id}, idempotent=False)
+            return
+        except AmbiguousWrite as exc:
+            if any(int(item["id"]) == blocker.id for item in _blockers(run, repo, issue)):
+                return
+            failures += 1
+            if failures >= run.gh.pacing.max_attempts:
+                raise GitHubError(f"{exc} (gave up after {failures} attempts); run sync again later") from exc
+            run.gh.pacing.sleep(run.gh.pacing.backoff_delay(failures))
+
+
+def _retire(run: _Run, repo: str, task_id: str, issue: _Issue) -> None:
+    if not run.close_removed:
+        run.act(Action("removed", repo, task_id, issue.number, "(no longer in the plan; --close-removed closes it)"))
+        return
+    if not run.dry_run:
+        body = {"state": "closed", "state_reason": "not_planned"}
+        run.gh.write("PATCH", f"repos/{repo}/issues/{issue.number}", body, idempotent=True)
+    run.act(Action("close", repo, task_id, issue.number, "(no longer in the plan)"))
+
