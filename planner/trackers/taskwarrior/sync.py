@@ -1,0 +1,259 @@
+"""Sync with a real Taskwarrior: read its state, import what changed, never reopen done work."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from planner.diagnostics import Diagnostic, error
+from planner.plan import Plan
+from planner.trackers.taskwarrior.jsonl import FILE_ANNOTATION, export_tasks, jsonl, project_segment, validate_jsonl
+
+__all__ = [
+    "BASE_RC",
+    "PLANID_RC",
+    "Change",
+    "SubprocessRunner",
+    "SyncResult",
+    "TaskRunner",
+    "TaskwarriorError",
+    "find_taskrc",
+    "format_result",
+    "read_tasks",
+    "sync_plan",
+]
+
+# Every `task` call declares the `planid` UDA, so Taskwarrior stores and exports it as a proper field.
+PLANID_RC = ("rc.uda.planid.type=string", "rc.uda.planid.label=Plan id")
+
+
+def find_taskrc(env: Mapping[str, str]) -> Path | None:
+    """The taskrc Taskwarrior 2.6 would read: $TASKRC, ~/.taskrc, then $XDG_CONFIG_HOME/task/taskrc."""
+    home = Path(env["HOME"]) if env.get("HOME") else None
+    if env.get("TASKRC"):
+        candidates: Iterable[Path] = [Path(env["TASKRC"])]
+    else:
+        xdg = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else (home / ".config" if home else None)
+        candidates = [p for p in (home / ".taskrc" if home else None, xdg / "task" / "taskrc" if xdg else None) if p]
+    # A missing file is "none": 2.6 would then silently write a sample taskrc there.
+    return next((p for p in candidates if p.is_file()), None)
+
+
+class TaskwarriorError(Exception):
+    """`task` is missing or failed; the message says what happened and what to do."""
+
+
+class TaskRunner(Protocol):
+    """Runs `task` with the given arguments and stdin, returns its stdout; raises TaskwarriorError."""
+
+    def run(self, args: Sequence[str], stdin: str | None = None) -> str: ...
+
+
+@dataclass(frozen=True)
+class SubprocessRunner:
+    """The real `task` binary, run with exactly the environment it is given (the CLI passes its own)."""
+
+    env: Mapping[str, str]
+    binary: str = "task"
+    timeout: float = 600.0
+
+    def run(self, args: Sequence[str], stdin: str | None = None) -> str:
+        try:
+            # stdin is always a closed pipe, so a prompt Taskwarrior might still show reads EOF, never hangs.
+            done = subprocess.run(
+                [self.binary, *args],
+                input=stdin or "",
+                capture_output=True,
+                text=True,
+                env=dict(self.env),
+                timeout=self.timeout,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise TaskwarriorError(
+                f"'{self.binary}' not found; install Taskwarrior 2.6 (Debian/Ubuntu: apt-get install "
+                "taskwarrior) or pass --task-binary"
+            ) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise TaskwarriorError(f"'{self.binary} {args[-1]}' did not finish within {self.timeout:.0f} s") from exc
+        except OSError as exc:
+            raise TaskwarriorError(f"cannot run '{self.binary}': {exc}") from exc
+        if done.returncode != 0:
+            said = (done.stderr.strip() or done.stdout.strip() or "no message").splitlines()
+            raise TaskwarriorError(f"'task {args[-1]}' failed with exit {done.returncode}: {' / '.join(said[-3:])}")
+        return done.stdout
+
+
+# Never ask, never print chatter, never run the user's hooks on our bulk import.
+BASE_RC = ("rc.confirmation=off", "rc.verbose=nothing", "rc.hooks=off", *PLANID_RC)
+# Reading must write nothing: no garbage collection, no recurrence instances.
+READ_RC = ("rc.json.array=on", "rc.json.depends.array=on", "rc.gc=off", "rc.recurrence=off")
+# The plan owns these fields; tags are only added to and the user's own annotations stay.
+_MANAGED = ("description", "project", "entry", "planid", "depends")
+_VOLATILE = ("id", "urgency", "modified")
+_OPEN = ("pending", "waiting")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What sync does (or would do) to one task: add, modify, unchanged, removed (left alone) or delete."""
+
+    action: str
+    uuid: str
+    planid: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    changes: tuple[Change, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    dry_run: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+
+def read_tasks(runner: TaskRunner) -> list[dict[str, Any]]:
+    """Every task Taskwarrior holds (pending, completed and deleted), as `task export` gives them."""
+    out = runner.run([*BASE_RC, *READ_RC, "export"])
+    try:
+        tasks = json.loads(out or "[]")
+    except ValueError as exc:
+        raise TaskwarriorError(f"'task export' printed no JSON ({exc}); check the taskrc for json.* settings") from exc
+    if not isinstance(tasks, list) or not all(isinstance(t, dict) and "uuid" in t for t in tasks):
+        raise TaskwarriorError("'task export' printed something other than a list of tasks")
+    return tasks
+
+
+def sync_plan(plan: Plan, runner: TaskRunner, *, dry_run: bool = False, delete_removed: bool = False) -> SyncResult:
+    """Make Taskwarrior hold the plan's tasks: add the missing, update the changed, never reopen done work."""
+    path = plan.design.path
+    wanted = export_tasks(plan)
+    problems = validate_jsonl(jsonl(wanted), f"{path} (taskwarrior JSONL)")
+    if problems:
+        return SyncResult(diagnostics=problems, dry_run=dry_run)
+    try:
+        current = {t["uuid"]: _normal(t) for t in read_tasks(runner)}
+        changes, payload = _reconcile(plan.design.feature, wanted, current, delete_removed)
+        if dry_run or not payload:
+            return SyncResult(changes=changes, dry_run=dry_run)
+        runner.run([*BASE_RC, "import"], stdin=jsonl(payload))
+        after = {t["uuid"]: t for t in read_tasks(runner)}
+    except TaskwarriorError as exc:
+        return SyncResult(diagnostics=(error("taskwarrior", str(exc), path, 1),), dry_run=dry_run)
+    lost = [p for p in payload if (after.get(p["uuid"]) or {}).get("description") != p["description"]]
+    lost += [p for p in payload if p["uuid"] in after and after[p["uuid"]].get("status") != p.get("status", "pending")]
+    found = tuple(
+        error(
+            "taskwarrior",
+            f"'task import' did not store task {p['uuid']} ({p['planid']}) as sent; "
+            "check `task diagnostics` and the data folder's permissions",
+            path,
+            1,
+        )
+        for p in lost
+    )
+    return SyncResult(changes=changes, diagnostics=found)
+
+
+def _reconcile(
+    feature: str, wanted: Sequence[dict[str, Any]], current: Mapping[str, dict[str, Any]], delete_removed: bool
+) -> tuple[tuple[Change, ...], list[dict[str, Any]]]:
+    changes: list[Change] = []
+    payload: list[dict[str, Any]] = []
+    for ours in wanted:
+        old = current.get(ours["uuid"])
+        if old is None:
+            action, new = "add", ours
+        else:
+            new = _merged(old, ours)
+            action = "unchanged" if new == old else "modify"
+        changes.append(Change(action, ours["uuid"], ours["planid"], ours["description"]))
+        if action != "unchanged":
+            payload.append(new)
+    planned = {t["uuid"] for t in wanted}
+    segment = project_segment(feature)
+    gone = sorted(
+        (
+            t
+            for t in current.values()
+            if t["uuid"] not in planned
+            and "planid" in t
+            and t.get("status") in _OPEN
+            and str(t.get("project", "")).split(".")[0] == segment
+        ),
+        key=lambda t: (str(t["planid"]), t["uuid"]),
+    )
+    for old in gone:
+        changes.append(
+            Change(
+                "delete" if delete_removed else "removed",
+                old["uuid"],
+                str(old["planid"]),
+                str(old.get("description", "")),
+            )
+        )
+        if delete_removed:
+            payload.append({**old, "status": "deleted"})
+    return tuple(changes), payload
+
+
+def _normal(task: Mapping[str, Any]) -> dict[str, Any]:
+    """An exported task as it would be imported: no computed fields, lists in a fixed order."""
+    out = {k: v for k, v in task.items() if k not in _VOLATILE}
+    depends = out.pop("depends", None)
+    if isinstance(depends, str):  # json.depends.array=off in an older taskrc
+        depends = depends.split(",")
+    if depends:
+        out["depends"] = sorted(d for d in depends if d)
+    if out.get("tags"):
+        out["tags"] = sorted(out["tags"])
+    else:
+        out.pop("tags", None)
+    if out.get("annotations"):
+        out["annotations"] = sorted(out["annotations"], key=lambda a: (a.get("entry", ""), a.get("description", "")))
+    else:
+        out.pop("annotations", None)
+    return out
+
+
+def _merged(old: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored task with the plan's fields laid over it; status, dates and user fields kept."""
+    new = dict(old)
+    for key in _MANAGED:
+        if key in ours:
+            new[key] = ours[key]
+        else:
+            new.pop(key, None)
+    new["tags"] = sorted(set(old.get("tags", ())) | set(ours["tags"]))
+    notes = [a for a in old.get("annotations", ()) if not str(a.get("description", "")).startswith(FILE_ANNOTATION)]
+    notes += ours.get("annotations", [])
+    if notes:
+        new["annotations"] = sorted(notes, key=lambda a: (a.get("entry", ""), a.get("description", "")))
+    else:
+        new.pop("annotations", None)
+    return new
+
+
+_VERBS = {
+    "add": ("would add", "added"),
+    "modify": ("would modify", "modified"),
+    "unchanged": ("unchanged", "unchanged"),
+    "removed": ("removed from the plan, left alone", "removed from the plan, left alone"),
+    "delete": ("would delete", "deleted"),
+}
+
+
+def format_result(result: SyncResult) -> str:
+    """One line per task, then the counts: what sync did, or with --dry-run what it would do."""
+    lines = [f"{_VERBS[c.action][not result.dry_run]}: {c.uuid} {c.planid}: {c.description}" for c in result.changes]
+    counts = ", ".join(f"{result.count(a)} {_VERBS[a][not result.dry_run].split(',')[0]}" for a in _VERBS)
+    lines.append(f"taskwarrior{' (dry run)' if result.dry_run else ''}: {counts}")
+    if result.count("removed"):
+        lines.append("pass --delete-removed to delete the tasks the plan no longer has")
+    return "\n".join(lines) + "\n"
