@@ -141,7 +141,15 @@ def is_approved(status: str | None) -> bool:
 def decode_design(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
     """Bytes to normalised text (BOM dropped, CRLF/CR to LF, final newline), or a diagnostic."""
     if b"\x00" in data:
-        return None, (error("not-text", "file is binary (it has NUL bytes); give a Markdown design doc", path, 1),)
+        return None, (
+            error(
+                "not-text",
+                "file is not UTF-8 text (it has NUL bytes, as binary and UTF-16 files do); "
+                "give a Markdown design doc saved as UTF-8",
+                path,
+                1,
+            ),
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
