@@ -20,6 +20,7 @@ __all__ = [
     "DesignInfo",
     "DiagnosticModel",
     "Plan",
+    "Provenance",
     "RepoPlan",
     "Task",
     "build_plan",
@@ -114,6 +115,17 @@ class DiagnosticModel(_Frozen):
     line: int
 
 
+class Provenance(_Frozen):
+    """What a plan was made from, so `planner verify` can tell when it went stale."""
+
+    design_sha256: str
+    config_path: str
+    config_sha256: str
+    # HEAD of the git checkout holding the design, and whether the design differs from it; null outside git.
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+
+
 class Plan(_Frozen):
     """The plan: repos in order (waves of independent repos), each with its tasks."""
 
@@ -124,6 +136,8 @@ class Plan(_Frozen):
     repos: tuple[RepoPlan, ...] = ()
     context: ContextModel = ContextModel()
     diagnostics: tuple[DiagnosticModel, ...] = ()
+    # Filled by the CLI (planner.provenance), never by plan_design: planning stays a pure function of its inputs.
+    provenance: Provenance | None = None
 
     @property
     def ok(self) -> bool:
