@@ -446,3 +446,19 @@ def test_find_taskrc_follows_taskwarrior_order(tmp_path: Path) -> None:
     assert find_taskrc({"HOME": str(home), "TASKRC": str(explicit)}) is None  # named but missing
     explicit.write_text("", encoding="utf-8")
     assert find_taskrc({"HOME": str(home), "TASKRC": str(explicit)}) == explicit
+
+
+def test_feature_and_repo_names_become_filterable_project_and_tags(tw: Taskwarrior, workdir: Path) -> None:
+    edit(workdir, "# Widgets Design", "# Größe & Über: v2.0 Design")
+    sync(tw, workdir)
+    tasks = tw.export()
+    count = sum(len(r.tasks) for r in planned(workdir).repos)
+    projects = {t["project"] for t in tasks}
+    assert all(" " not in p and p.count(".") == 1 for p in projects)
+    feature = projects.pop().split(".")[0]
+    assert "Größe" in feature and "Über" in feature
+    # Taskwarrior's own filters find them: the feature as a project prefix, the repo as a tag.
+    assert len(tw.export(f"project:{feature}")) == count
+    assert {t["planid"] for t in tw.export("+server")} == {
+        t.id for r in planned(workdir).repos if r.name == "server" for t in r.tasks
+    }

@@ -43,7 +43,7 @@ STATUSES = ("pending", "waiting", "completed", "deleted")
 
 def project_segment(text: str) -> str:
     """One level of a Taskwarrior project: dots would nest levels and spaces break filters, so both go."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "plan"
+    return re.sub(r"[^\w-]+", "-", text).strip("-") or "plan"
 
 
 def project_name(feature: str, repo: str) -> str:
@@ -53,7 +53,7 @@ def project_name(feature: str, repo: str) -> str:
 
 def tag_name(text: str) -> str:
     """A tag usable as `+tag`: Taskwarrior reads `+a-b` as arithmetic, and its virtual tags are upper case."""
-    return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "tag"
+    return re.sub(r"[^\w]+", "_", text.lower()).strip("_") or "tag"
 
 
 def task_uuid(feature: str, task_id: str) -> str:
