@@ -185,7 +185,7 @@ def load_design(
                 error(
                     "too-large",
                     f"design doc is {size:,} bytes, over the {max_bytes:,}-byte limit; "
-                    "split it or raise the limit with --max-bytes",
+                    "split it into smaller design docs",
                     shown,
                     1,
                 ),

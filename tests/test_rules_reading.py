@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rules_support import CONFIG, HEAD, findings, line_of, plan_text
 
-from planner.design import decode_design
+from planner.design import decode_design, load_design
 from planner.plan import plan_design
 
 REPOS = "## Affected Repositories\n\n- [x] flovyn-server - widgets API\n"
@@ -147,6 +147,15 @@ def test_empty_missing_and_directory_inputs_are_clean_errors(tmp_path: Path) -> 
     assert findings(plan_text(tmp_path, " \n\n")) == [("error", "empty", 1)]
     assert findings(plan_design(tmp_path / "nope.md", CONFIG)) == [("error", "not-found", 1)]
     assert findings(plan_design(tmp_path, CONFIG)) == [("error", "not-a-file", 1)]
+
+
+def test_an_oversized_design_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "big.md"
+    path.write_text(HEAD + "x" * 200 + "\n", encoding="utf-8")
+    doc, problems = load_design(path, max_bytes=100)
+    assert doc is None
+    assert [(d.code, d.line) for d in problems] == [("too-large", 1)]
+    assert "over the 100-byte limit" in problems[0].message
 
 
 def test_decode_normalises_to_lf_with_a_final_newline() -> None:
