@@ -81,6 +81,19 @@ def test_every_fixture_has_goldens() -> None:
     assert goldens == sorted(f"{n}.{s}" for n in FIXTURES for s in SUFFIX.values())
 
 
+def test_readme_sample_is_copied_from_the_golden_plan() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    marker = "<!-- excerpt of fixtures/golden/schedules.md"
+    assert marker in readme
+    block = readme.split(marker, 1)[1].split("````markdown\n", 1)[1].split("\n````\n", 1)[0] + "\n"
+    golden = (GOLDEN / "schedules.md").read_text(encoding="utf-8")
+    pieces = block.split("…\n")
+    assert len(pieces) == 2 and all(len(p.splitlines()) > 20 for p in pieces)
+    for piece in pieces:
+        assert piece in golden, "README sample differs from the golden plan:\n" + diff(golden, piece, "README")
+    assert golden.startswith(pieces[0]) and golden.endswith(pieces[1])
+
+
 def test_diff_names_the_changed_line() -> None:
     # The failure message is the whole point of a golden test: it must show what changed.
     shown = diff("a\nb\nc\n", "a\nB\nc\n", "x.md")
