@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from planner.cli import app
 from planner.config import load_config
 from planner.plan import Plan, plan_design
-from planner.trackers.taskwarrior import find_taskrc, validate_jsonl
+from planner.trackers.taskwarrior import find_taskrc, sync_plan, validate_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK = shutil.which("task")
@@ -462,3 +463,26 @@ def test_feature_and_repo_names_become_filterable_project_and_tags(tw: Taskwarri
     assert {t["planid"] for t in tw.export("+server")} == {
         t.id for r in planned(workdir).repos if r.name == "server" for t in r.tasks
     }
+
+
+def test_an_import_that_stores_nothing_is_an_error(workdir: Path) -> None:
+    class Forgetful:
+        """A `task` that accepts every import and keeps nothing."""
+
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def run(self, args: Sequence[str], stdin: str | None = None) -> str:
+            self.calls.append(args[-1])
+            return "[]" if args[-1] == "export" else ""
+
+    runner = Forgetful()
+    plan = planned(workdir)
+    result = sync_plan(plan, runner)
+    assert runner.calls == ["export", "import", "export"]
+    assert len(result.diagnostics) == sum(len(r.tasks) for r in plan.repos)
+    assert all("did not store task" in d.message for d in result.diagnostics)
+
+    dry = Forgetful()
+    assert sync_plan(plan, dry, dry_run=True).diagnostics == ()
+    assert dry.calls == ["export"]  # a dry run only reads

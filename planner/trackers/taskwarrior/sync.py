@@ -110,6 +110,8 @@ class Change:
 
 @dataclass(frozen=True)
 class SyncResult:
+    """Every task's change in plan order (then the removed ones), and what went wrong."""
+
     changes: tuple[Change, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     dry_run: bool = False
@@ -146,19 +148,20 @@ def sync_plan(plan: Plan, runner: TaskRunner, *, dry_run: bool = False, delete_r
         after = {t["uuid"]: t for t in read_tasks(runner)}
     except TaskwarriorError as exc:
         return SyncResult(diagnostics=(error("taskwarrior", str(exc), path, 1),), dry_run=dry_run)
-    lost = [p for p in payload if (after.get(p["uuid"]) or {}).get("description") != p["description"]]
-    lost += [p for p in payload if p["uuid"] in after and after[p["uuid"]].get("status") != p.get("status", "pending")]
-    found = tuple(
+    # Judge by what Taskwarrior holds afterwards, not by its exit code alone.
+    lost = tuple(
         error(
             "taskwarrior",
-            f"'task import' did not store task {p['uuid']} ({p['planid']}) as sent; "
+            f"'task import' did not store task {sent['uuid']} ({sent['planid']}) as sent; "
             "check `task diagnostics` and the data folder's permissions",
             path,
             1,
         )
-        for p in lost
+        for sent in payload
+        if {k: after.get(sent["uuid"], {}).get(k) for k in ("description", "status")}
+        != {"description": sent["description"], "status": sent["status"]}
     )
-    return SyncResult(changes=changes, diagnostics=found)
+    return SyncResult(changes=changes, diagnostics=lost)
 
 
 def _reconcile(
