@@ -42,11 +42,13 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 if TYPE_CHECKING:
     PlanFormat: TypeAlias = str
     CheckFormat: TypeAlias = str
+    DiagnosticsFormat: TypeAlias = str
     GraphFormat: TypeAlias = str
 else:
     # The registry drives the choices, so a new renderer needs no change here.
     PlanFormat = Enum("PlanFormat", {name: name for name in FORMATS}, type=str)
-    CheckFormat = Enum("CheckFormat", {"text": "text", "json": "json"}, type=str)
+    CheckFormat = Enum("CheckFormat", {"text": "text", "json": "json", "github": "github"}, type=str)
+    DiagnosticsFormat = Enum("DiagnosticsFormat", {"text": "text", "github": "github"}, type=str)
     GraphFormat = Enum("GraphFormat", {n: n for n in ("text", "mermaid", "dot")}, type=str)
 
 
@@ -134,39 +136,45 @@ def _design_paths(targets: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
 
 @app.command()
 def plan(
-    design: Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)],
+    designs: Annotated[
+        list[str], typer.Argument(help="Design docs or folders of them (several: --output DIR).", show_default=False)
+    ],
     config: ConfigOption = None,
     fmt: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = "markdown",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the plan here (atomically) instead of stdout.", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the plan here (atomically) instead of stdout; a folder for several designs. "
+            "Ticked boxes and Notes of an existing file are kept.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing: exit 0 if --output is up to date, 2 with a diff if not.")
+    ] = False,
+    diagnostics: Annotated[
+        DiagnosticsFormat, typer.Option("--diagnostics", help="Diagnostics format on stderr.")
+    ] = "text",
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
 ) -> None:
-    """Plan one design: repos in order, each with its tasks."""
-    from planner.files import OutputError, check_output_path, write_atomic
-    from planner.plan import plan_design
-    from planner.render import render
+    """Plan designs: repos in order, each with its tasks."""
+    from planner.cli_ci import run_plan
 
-    if output is not None:
-        try:
-            check_output_path(output, force=force)
-        except OutputError as exc:
-            _fail([error("output", str(exc), str(output), 1)])
-    result = plan_design(design, _config(config), allow_unapproved=allow_unapproved, strict=strict)
-    _report(result.diagnostic_values())
-    if not result.ok:
-        raise typer.Exit(EXIT_ERRORS)
-    text = render(result, _choice(fmt))
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        write_atomic(output, text, force=force)
-    except (OutputError, OSError) as exc:
-        _fail([error("output", str(exc), str(output), 1)])
+    run_plan(
+        designs,
+        config,
+        _choice(fmt),
+        output,
+        force=force,
+        allow_unapproved=allow_unapproved,
+        strict=strict,
+        check=check,
+        diagnostics=_choice(diagnostics),
+    )
 
 
 @app.command()
@@ -178,11 +186,18 @@ def check(
     strict: StrictOption = False,
 ) -> None:
     """Lint design docs without writing anything; exit 1 when any has errors."""
+    from planner.cli_ci import progress
+    from planner.cli_ci import report as report_diagnostics
     from planner.plan import plan_design
 
     paths, problems = _design_paths(designs)
     cfg = _config(config)
-    results = [plan_design(p, cfg, allow_unapproved=allow_unapproved, strict=strict) for p in paths]
+    results = []
+    with progress(len(paths), "checking") as advance:
+        for done, p in enumerate(paths, 1):
+            results.append(plan_design(p, cfg, allow_unapproved=allow_unapproved, strict=strict))
+            if advance is not None:
+                advance(done, len(paths), p)
     found = [*problems, *(d for r in results for d in r.diagnostic_values())]
     if _choice(fmt) == "json":
         report = [
@@ -192,7 +207,7 @@ def check(
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         _report(problems)  # a folder without designs has no entry in the report: say so on stderr
     else:
-        _report(found)
+        report_diagnostics(found, _choice(fmt))
     if has_errors(found):
         raise typer.Exit(EXIT_ERRORS)
 
@@ -420,7 +435,7 @@ def sync_taskwarrior(
             env["TASKRC"] = str(empty)
         runner = SubprocessRunner(env, binary=task_binary)
         done = sync_plan(result, runner, dry_run=dry_run, delete_removed=delete_removed)
-    if done.changes:
+    if done.changes or not has_errors(done.diagnostics):
         sys.stdout.write(format_result(done))
     _report(done.diagnostics)
     if has_errors(done.diagnostics):
@@ -443,6 +458,10 @@ def export_jira(
         return render_csv(*_tracker_plan(design, config, allow_unapproved, strict))
 
     _tracker_output(output, force, make)
+
+
+# `build` and `verify` live in their own module; importing it registers them on `app`.
+from planner import cli_ci as _cli_ci  # noqa: E402, F401
 
 
 def main(argv: Sequence[str] | None = None) -> None:
