@@ -1,0 +1,314 @@
+"""The CLI for batches and CI: `plan` over many designs, `build`, `verify`, drift checks, Actions output.
+
+Part of the command layer (it prints and exits); registered on the `planner` app by planner.cli.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, NoReturn, TypeAlias
+
+import typer
+
+from planner.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ConfigOption, StrictOption, _config, _design_paths, app
+from planner.diagnostics import Diagnostic, error, has_errors, sort_diagnostics, warning
+
+if TYPE_CHECKING:
+    from planner.config import Config
+    from planner.plan import Plan
+    from planner.provenance import GitProbe
+
+__all__ = ["EXIT_CHANGED", "DiagnosticsFormat", "build", "progress", "report", "run_plan", "verify"]
+
+# `--check` and `verify`: like `terraform plan -detailed-exitcode`, 2 means "would change" / "changed".
+EXIT_CHANGED = 2
+# Test-only: a FIFO that `build` announces its staging folder on, then waits to be killed (see tests).
+PAUSE_ENV = "PLANNER_TEST_PAUSE_BEFORE_SWAP"
+SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+_EXTENSIONS = {"markdown": ".md", "json": ".json", "mermaid": ".mmd"}
+
+if TYPE_CHECKING:
+    DiagnosticsFormat: TypeAlias = str
+else:
+    DiagnosticsFormat = Enum("DiagnosticsFormat", {"text": "text", "github": "github"}, type=str)
+
+
+def report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
+    """Diagnostics on stderr: `PATH:LINE: severity: message [code]`, or GitHub workflow commands."""
+    if fmt == "github":
+        from planner.annotations import workflow_commands
+
+        lines = workflow_commands(diagnostics)
+    else:
+        lines = [d.format() for d in sort_diagnostics(diagnostics)]
+    for line in lines:
+        typer.echo(line, err=True)
+
+
+def _usage(message: str) -> NoReturn:
+    typer.echo(f"planner: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _fail(diagnostics: Iterable[Diagnostic], fmt: str) -> NoReturn:
+    report(diagnostics, fmt)
+    raise typer.Exit(EXIT_ERRORS)
+
+
+@contextmanager
+def progress(total: int, label: str, stream: IO[str] | None = None) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on a terminal; None (nothing drawn) when the stream is a pipe, a file or CI."""
+    stream = stream if stream is not None else sys.stderr
+    if total < 2 or not stream.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(file=stream), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def advance(done: int, count: int, path: str) -> None:
+            bar.update(task, completed=done, total=count)
+
+        yield advance
+
+
+def _config_shown(config: Config) -> str:
+    """The config path as recorded in a plan: relative to the working folder when inside it."""
+    path = Path(config.path)
+    try:
+        return path.relative_to(Path.cwd()).as_posix() if path.is_absolute() else path.as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _probe() -> GitProbe:
+    from planner.provenance import GitProbe
+
+    return GitProbe(os.environ)
+
+
+def _render(plan: Plan, fmt: str, design: str, cfg: Config, old: str | None, probe: GitProbe | None) -> str:
+    from planner.progress import carry_over
+    from planner.provenance import keep_git_state, with_provenance
+    from planner.render import render
+
+    if fmt == "json":
+        recorded = with_provenance(plan, Path(design), _config_shown(cfg), cfg.sha256, probe)
+        return render(keep_git_state(recorded, old), fmt)
+    text = render(plan, fmt)
+    return carry_over(text, old) if fmt == "markdown" else text
+
+
+def run_plan(
+    designs: Sequence[str],
+    config: str | None,
+    fmt: str,
+    output: Path | None,
+    *,
+    force: bool,
+    allow_unapproved: bool,
+    strict: bool,
+    check: bool,
+    diagnostics: str,
+) -> None:
+    """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
+    from planner.build import feature_slug
+    from planner.files import OutputError, check_output_path, write_atomic
+    from planner.plan import plan_design
+    from planner.tree import file_diff, read_text
+
+    several = len(designs) > 1 or any(Path(d).is_dir() for d in designs)
+    if check and output is None:
+        _usage("--check compares with the file(s) on disk: give --output")
+    if several and (output is None or not output.is_dir()):
+        _usage("several designs are planned into a folder: give --output DIR (an existing folder)")
+    if output is not None and not several:
+        try:
+            check_output_path(output, force=force)
+        except OutputError as exc:
+            _fail([error("output", str(exc), str(output), 1)], diagnostics)
+    paths, problems = _design_paths(designs)
+    cfg = _config(config)
+    with progress(len(paths), "planning") as advance:
+        results: list[tuple[str, Plan]] = []
+        for done, path in enumerate(paths, 1):
+            results.append((path, plan_design(path, cfg, allow_unapproved=allow_unapproved, strict=strict)))
+            if advance is not None:
+                advance(done, len(paths), path)
+    found = [*problems, *(d for _, r in results for d in r.diagnostic_values())]
+    targets: list[tuple[str, Plan, Path | None]] = []
+    owners: dict[Path, str] = {}
+    for path, result in results:
+        target = output
+        if several and output is not None:
+            name = feature_slug(result.design.feature, Path(path).stem) + _EXTENSIONS.get(fmt, f".{fmt}")
+            target = output / name
+            if target in owners:
+                found.append(
+                    error(
+                        "feature-collision",
+                        f"{path} and {owners[target]} would both be written to {target}; "
+                        "give one design a distinct '# ... Design' title",
+                        path,
+                        1,
+                    )
+                )
+            owners.setdefault(target, path)
+        targets.append((path, result, target))
+    report(found, diagnostics)
+    if has_errors(found):
+        raise typer.Exit(EXIT_ERRORS)
+
+    probe = _probe() if fmt == "json" else None
+    texts = [
+        (target, _render(result, fmt, path, cfg, read_text(target) if target else None, probe))
+        for path, result, target in targets
+    ]
+    if output is None:
+        sys.stdout.write("".join(text for _, text in texts))
+        return
+    if check:
+        diff = "".join(file_diff(str(target), read_text(target) if target else None, text) for target, text in texts)
+        sys.stdout.write(diff)
+        raise typer.Exit(EXIT_CHANGED if diff else EXIT_OK)
+    for target, text in texts:
+        assert target is not None
+        try:
+            write_atomic(target, text, force=force)
+        except (OutputError, OSError) as exc:
+            _fail([error("output", str(exc), str(target), 1)], diagnostics)
+
+
+def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
+    def pause(staging: Path) -> None:
+        with open(fifo, "w", encoding="utf-8") as announce:
+            announce.write(f"{staging}\n")
+        threading.Event().wait()  # until the test kills this process
+
+    return pause
+
+
+def _write_summary(text: str, fmt: str) -> None:
+    from planner.files import OutputError, write_atomic
+    from planner.tree import read_text
+
+    target = os.environ.get(SUMMARY_ENV)
+    if not target:
+        return
+    path = Path(target)
+    try:
+        # The runner hands each step its own file; keep whatever the step wrote there before us.
+        write_atomic(path, (read_text(path) or "") + text)
+    except (OutputError, OSError) as exc:
+        report([warning("step-summary", f"cannot write the job summary: {exc}", target, 1)], fmt)
+
+
+def _inside(path: str, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+@app.command()
+def build(
+    designs: Annotated[list[str], typer.Argument(help="Design docs or folders of them.", show_default=False)],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="The output folder, replaced as a whole.", show_default=False)
+    ],
+    config: ConfigOption = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing: exit 0 if --out is up to date, 2 with a diff if not.")
+    ] = False,
+    fmt: Annotated[DiagnosticsFormat, typer.Option("--format", "-f", help="Diagnostics format.")] = "text",
+    strict: StrictOption = False,
+) -> None:
+    """Plan every approved design into OUT/<feature>/ (plan.md, plan.json, graph.mmd) with OUT/index.md and .json."""
+    from planner.build import FAILED, PLANNED, SKIPPED, build_plans
+    from planner.build_summary import step_summary
+    from planner.files import OutputError
+    from planner.tree import replace_tree, tree_diff
+
+    diag_fmt = str(getattr(fmt, "value", fmt))
+    paths, problems = _design_paths(designs)
+    # The output folder may sit among the designs: its plan.md files are not designs.
+    paths = [p for p in paths if not _inside(p, out)]
+    if has_errors(problems):
+        _fail(problems, diag_fmt)
+    cfg = _config(config)
+    previous = out if out.is_dir() and not out.is_symlink() else None
+    with progress(len(paths), "planning") as advance:
+        result = build_plans(
+            paths,
+            cfg,
+            config_path=_config_shown(cfg),
+            previous=previous,
+            strict=strict,
+            probe=_probe(),
+            on_design=advance,
+        )
+    report(result.diagnostics(), diag_fmt)
+    typer.echo(
+        f"planner build: {len(result.designs)} design doc(s): {result.count(PLANNED)} planned, "
+        f"{result.count(SKIPPED)} skipped (not approved), {result.count(FAILED)} failed",
+        err=True,
+    )
+    if check:
+        diff = tree_diff(out, result.files)
+        _write_summary(step_summary(result, drift=bool(diff)), diag_fmt)
+        if not result.ok:
+            raise typer.Exit(EXIT_ERRORS)
+        sys.stdout.write(diff)
+        raise typer.Exit(EXIT_CHANGED if diff else EXIT_OK)
+    pause = os.environ.get(PAUSE_ENV)
+    try:
+        replace_tree(out, result.files, before_swap=_pause_before_swap(pause) if pause else None)
+    except (OutputError, OSError) as exc:
+        _fail([error("output", str(exc), str(out), 1)], diag_fmt)
+    _write_summary(step_summary(result), diag_fmt)
+    if not result.ok:
+        raise typer.Exit(EXIT_ERRORS)
+
+
+@app.command()
+def verify(
+    plan_file: Annotated[Path, typer.Argument(help="A JSON plan (`plan --format json`, or a build's plan.json).")],
+) -> None:
+    """Exit 0 when the design and config still hash as the plan recorded, 2 when either changed, 1 if missing."""
+    from planner.provenance import PlanFileError, verify_plan
+    from planner.tree import read_text
+
+    text = read_text(plan_file) if plan_file.is_file() else None
+    if text is None:
+        _fail([error("not-found", "no such plan file; give a JSON plan", str(plan_file), 1)], "text")
+    try:
+        # Paths in a plan are as given when it was made: relative to the folder planner ran in.
+        outcome = verify_plan(text, Path.cwd())
+    except PlanFileError as exc:
+        _fail([error("plan-file", str(exc), str(plan_file), 1)], "text")
+    missing = []
+    for entry in outcome.entries:
+        if entry.state == "missing":
+            missing.append(
+                error("missing", f"the plan's {entry.role} file is gone; restore it or re-plan", entry.path, 1)
+            )
+        elif entry.state == "changed":
+            typer.echo(
+                f"{entry.role} {entry.path}: changed since the plan was made "
+                f"(sha256 {entry.recorded[:12]} -> {(entry.actual or '')[:12]}); re-plan it"
+            )
+        else:
+            typer.echo(f"{entry.role} {entry.path}: unchanged")
+    if missing:
+        _fail(missing, "text")
+    raise typer.Exit(EXIT_CHANGED if outcome.changed else EXIT_OK)
