@@ -1,0 +1,330 @@
+"""A local stand-in for the GitHub REST API subset `planner sync github` uses, with in-memory state and faults.
+
+Implemented as documented: list issues (labels, state, per_page, page, Link headers; pull requests are
+listed too), create and update issues, list/add/remove "blocked by" dependencies (taking the blocker's
+numeric `id`, across repositories). Faults are injected per request: rate limits (403 with retry-after,
+429, 403 with x-ratelimit-remaining 0), 5xx before or after the change is made, and dropped connections.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+__all__ = ["FakeGitHub", "Fault", "Request"]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    time: float
+
+
+@dataclass
+class Fault:
+    """Answer `times` requests matching method and path pattern with `status` (after applying them if `after`)."""
+
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = "injected fault"
+    times: int = 1
+    after: bool = False
+    drop: bool = False  # close the connection without any answer instead
+
+
+@dataclass
+class _Repo:
+    name: str
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # casefolded name -> label
+
+
+class _Answer(Exception):
+    def __init__(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.payload, self.headers = status, payload, headers or {}
+
+
+class FakeGitHub:
+    """The server's state; `start()` serves it on 127.0.0.1 on a free port."""
+
+    def __init__(
+        self, token: str = "test-token", *, prefix: str = "", clock: Callable[[], float] | None = None
+    ) -> None:
+        self.token = token
+        self.prefix = prefix.rstrip("/")
+        self.clock = clock or (lambda: 0.0)
+        self.max_per_page = 100
+        self.repos: dict[str, _Repo] = {}
+        self.blocked_by: dict[int, list[int]] = {}
+        self.requests: list[Request] = []
+        self.faults: list[Fault] = []
+        self.limit_after: dict[str, str] | None = None  # rate-limit headers for the next answer
+        self.drop_after_creates: int | None = None
+        self.stay_down = False  # after that drop, drop every request until `network_down` is reset
+        self.network_down = False
+        self.creates = 0
+        self._next_id = 9000
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- test API -----------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}{self.prefix}"
+
+    def start(self) -> FakeGitHub:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def add_repo(self, name: str, labels: tuple[str, ...] = ()) -> None:
+        repo = self.repos.setdefault(name, _Repo(name))
+        for label in labels:
+            self._label(repo, label)
+
+    def seed(self, repo: str, title: str, body: str = "", labels: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+        """An issue (or with pull_request={...}, a pull request) made outside planner."""
+        with self._lock:
+            issue = self._new_issue(self.repos[repo], title, body, list(labels))
+            issue.update(extra)
+            return issue
+
+    def issues(self, repo: str, *, pulls: bool = False) -> list[dict[str, Any]]:
+        return [i for i in self.repos[repo].issues if pulls or "pull_request" not in i]
+
+    def all_issues(self) -> list[dict[str, Any]]:
+        return [i for name in sorted(self.repos) for i in self.issues(name)]
+
+    def blockers(self, issue: dict[str, Any]) -> list[int]:
+        return list(self.blocked_by.get(issue["id"], []))
+
+    def writes(self) -> list[Request]:
+        return [r for r in self.requests if r.method != "GET"]
+
+    def fail(self, method: str, path: str, status: int, **kwargs: Any) -> None:
+        self.faults.append(Fault(method, path, status, **kwargs))
+
+    # -- serving ------------------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        """The answer to one request, or None to drop the connection."""
+        parts = urlsplit(target)
+        path = parts.path
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return 400, {"message": "Problems parsing JSON"}, {}
+        with self._lock:
+            self.requests.append(Request(method, path.removeprefix(self.prefix), query, body, self.clock()))
+            if self.network_down:
+                return None
+            fault = self._fault(method, path.removeprefix(self.prefix))
+            if fault is not None and not fault.after:
+                return None if fault.drop else (fault.status, {"message": fault.message}, fault.headers)
+            try:
+                if headers.get("authorization") != f"Bearer {self.token}":
+                    raise _Answer(401, {"message": "Bad credentials"})
+                if not path.startswith(self.prefix + "/"):
+                    raise _Answer(404, {"message": "Not Found"})
+                status, payload, extra = self._route(method, path.removeprefix(self.prefix), query, body)
+            except _Answer as answer:
+                status, payload, extra = answer.status, answer.payload, answer.headers
+            if fault is not None:
+                return None if fault.drop else (fault.status, {"message": fault.message}, fault.headers)
+            if method == "POST" and status == 201 and path.endswith("/issues"):
+                self.creates += 1
+                if self.drop_after_creates is not None and self.creates >= self.drop_after_creates:
+                    self.drop_after_creates = None
+                    self.network_down = self.stay_down
+                    return None
+            if self.limit_after is not None:
+                extra = {**extra, **self.limit_after}
+                self.limit_after = None
+            return status, payload, extra
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method == method and re.fullmatch(fault.path, path) and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
+
+    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        m = re.fullmatch(r"/repos/([^/]+/[^/]+)/issues(?:/(\d+)(/dependencies/blocked_by(?:/(\d+))?)?)?", path)
+        if m is None or m.group(1) not in self.repos:
+            raise _Answer(404, {"message": "Not Found"})
+        repo = self.repos[m.group(1)]
+        number, deps, blocker = m.group(2), m.group(3), m.group(4)
+        if number is None:
+            if method == "GET":
+                return self._list(repo, path, query)
+            if method == "POST":
+                return 201, self._create(repo, body), {}
+        else:
+            issue = next((i for i in repo.issues if i["number"] == int(number)), None)
+            if issue is None:
+                raise _Answer(404, {"message": "Not Found"})
+            if deps is None and method == "GET":
+                return 200, issue, {}
+            if deps is None and method == "PATCH":
+                return 200, self._update(repo, issue, body), {}
+            if deps is not None and blocker is None and method == "GET":
+                found = [self._by_id(b) for b in self.blocked_by.get(issue["id"], [])]
+                return self._page(found, path, query)
+            if deps is not None and blocker is None and method == "POST":
+                return 201, self._block(issue, body), {}
+            if blocker is not None and method == "DELETE":
+                ids = self.blocked_by.get(issue["id"], [])
+                if int(blocker) not in ids:
+                    raise _Answer(404, {"message": "Not Found"})
+                ids.remove(int(blocker))
+                return 200, issue, {}
+        raise _Answer(404, {"message": "Not Found"})
+
+    def _list(self, repo: _Repo, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        state = query.get("state", "open")
+        wanted = [w.strip().casefold() for w in query.get("labels", "").split(",") if w.strip()]
+        found = [
+            i
+            for i in sorted(repo.issues, key=lambda i: -int(i["number"]))
+            if (state == "all" or i["state"] == state)
+            and all(w in {label["name"].casefold() for label in i["labels"]} for w in wanted)
+        ]
+        return self._page(found, path, query)
+
+    def _page(self, items: list[dict[str, Any]], path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        per_page = min(int(query.get("per_page", 30)), self.max_per_page)
+        page = int(query.get("page", 1))
+        last = max((len(items) + per_page - 1) // per_page, 1)
+        headers: dict[str, str] = {}
+        if page < last:
+
+            def link(n: int) -> str:
+                return f"{self.url}{path}?{urlencode({**query, 'page': n})}"
+
+            headers["Link"] = f'<{link(page + 1)}>; rel="next", <{link(last)}>; rel="last"'
+        return 200, items[(page - 1) * per_page : page * per_page], headers
+
+    def _check(self, body: Any, creating: bool) -> None:
+        if not isinstance(body, dict):
+            raise _Answer(400, {"message": "Problems parsing JSON"})
+        title = body.get("title")
+        if (creating or "title" in body) and (not isinstance(title, str) or not title.strip()):
+            raise _invalid("Issue", "title", "missing_field")
+        for label in body.get("labels", []):
+            if not isinstance(label, str) or not label or len(label) > 50:
+                raise _invalid("Label", "name", "invalid")
+
+    def _create(self, repo: _Repo, body: Any) -> dict[str, Any]:
+        self._check(body, creating=True)
+        return self._new_issue(repo, body["title"], body.get("body") or "", body.get("labels", []))
+
+    def _new_issue(self, repo: _Repo, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        self._next_id += 7
+        issue = {
+            "id": self._next_id,
+            "number": len(repo.issues) + 1,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "state_reason": None,
+            "labels": [self._label(repo, name) for name in labels],
+            "repository_url": f"{self.url}/repos/{repo.name}",
+        }
+        repo.issues.append(issue)
+        return issue
+
+    def _update(self, repo: _Repo, issue: dict[str, Any], body: Any) -> dict[str, Any]:
+        self._check(body, creating=False)
+        for key in ("title", "body", "state", "state_reason"):
+            if key in body:
+                issue[key] = body[key]
+        if "labels" in body:
+            issue["labels"] = [self._label(repo, name) for name in body["labels"]]
+        return issue
+
+    def _label(self, repo: _Repo, name: str) -> dict[str, Any]:
+        # Like GitHub: label names match case-insensitively and keep the repository's spelling.
+        if name.casefold() not in repo.labels:
+            self._next_id += 1
+            repo.labels[name.casefold()] = {"id": self._next_id, "name": name}
+        return repo.labels[name.casefold()]
+
+    def _by_id(self, issue_id: int) -> dict[str, Any]:
+        for repo in self.repos.values():
+            for issue in repo.issues:
+                if issue["id"] == issue_id:
+                    return issue
+        raise _Answer(404, {"message": "Not Found"})
+
+    def _block(self, issue: dict[str, Any], body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("issue_id"), int):
+            raise _Answer(422, {"message": "Validation Failed", "errors": [{"field": "issue_id", "code": "invalid"}]})
+        blocker = self._by_id(body["issue_id"])
+        ids = self.blocked_by.setdefault(issue["id"], [])
+        if blocker["id"] == issue["id"] or blocker["id"] in ids:
+            raise _Answer(422, {"message": "Validation Failed", "errors": [{"message": "dependency already exists"}]})
+        ids.append(blocker["id"])
+        return issue
+
+
+def _invalid(resource: str, name: str, code: str) -> _Answer:
+    problem = {"resource": resource, "field": name, "code": code}
+    return _Answer(422, {"message": "Validation Failed", "errors": [problem]})
+
+
+def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # Status line, headers and body leave in one segment at the flush after each request.
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            answer = fake.handle(self.command, self.path, headers, raw)
+            if answer is None:
+                self.close_connection = True  # no status line at all: the client sees a dropped connection
+                return
+            status, payload, extra = answer
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _serve
+
+    return Handler
