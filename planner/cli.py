@@ -19,6 +19,7 @@ from planner.render import FORMATS
 if TYPE_CHECKING:
     from planner.config import Config
     from planner.plan import Plan
+    from planner.trackers.github import IssueSpec
 
 __all__ = ["app", "main"]
 
@@ -234,7 +235,9 @@ def schema() -> None:
 # -- GitHub Issues -------------------------------------------------------------------------------
 
 
-def _github_issues(design: str, config: str | None, allow_unapproved: bool, strict: bool) -> Any:
+def _github_issues(
+    design: str, config: str | None, allow_unapproved: bool, strict: bool
+) -> tuple[Plan, Config, tuple[IssueSpec, ...]]:
     """(plan, config, issue specs) for a design, or exit 1 with the diagnostics."""
     from planner.diagnostics import strictened
     from planner.plan import plan_design

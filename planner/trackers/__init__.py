@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-__all__ = ["jira", "taskwarrior"]
+__all__ = ["github", "jira", "taskwarrior"]
