@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from rules_support import CONFIG, HEAD, ROOT, findings, line_of, plan_text, task
 from planner.config import load_config, parse_config
 from planner.plan import Plan, plan_design
 from planner.render import render
+from planner.render.markdown import decode_id, inline
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -213,6 +215,9 @@ def test_json_plan_shape_and_schema(tmp_path: Path) -> None:
         assert repo_keys <= set(repo)
         assert repo["name"] in data["waves"][repo["wave"] - 1]  # waves numbered from 1
         assert all(task_keys <= set(task) for task in repo["tasks"])
+        configured = CONFIG.repos[repo["name"]]
+        assert (repo["description"], repo["verify"]) == (configured.description, list(configured.verify))
+    assert [r["change"] for r in data["repos"]] == ["API and storage", "page", "client"]
     assert [r["name"] for r in data["repos"]] == ["flovyn-server", "flovyn-app", "sdk-rust"]
     assert data["diagnostics"] == [
         {
@@ -292,3 +297,31 @@ def test_repeated_runs_are_byte_identical() -> None:
     for fixture in FIXTURES:
         for fmt in ("markdown", "json"):
             assert len({render(plan_design(fixture, CONFIG), fmt) for _ in range(3)}) == 1
+
+
+TASK_LINE = re.compile(r"^- \[ \] \*\*(\d+)\.(\d+)\*\* (.+) <!-- planner:id=(\S+) -->$")
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
+def test_markdown_plan_structure(fixture: Path) -> None:
+    plan = plan_design(fixture, CONFIG)
+    lines = render(plan, "markdown").split("\n")
+    assert lines[0] == f"# Plan: {plan.design.feature}"
+    assert lines[2] == f"- Design: [{plan.design.path}](<{plan.design.path}>)"
+    assert "```mermaid" in lines and "| Wave | Repos |" in lines
+    phases = [line for line in lines if line.startswith("## Phase ")]
+    assert phases == [f"## Phase {i}: {r.name}" for i, r in enumerate(plan.repos, 1)]
+    numbered = [m.groups() for m in map(TASK_LINE.match, lines) if m]
+    expected = [(str(i), str(j), t.id) for i, r in enumerate(plan.repos, 1) for j, t in enumerate(r.tasks, 1)]
+    assert [(n, m, decode_id(tid)) for n, m, _, tid in numbered] == expected
+    files = [line.strip() for line in lines if line.startswith("  File: ")]
+    assert files == [f"File: `{f}`" for r in plan.repos for t in r.tasks for f in t.files]
+    for repo in plan.repos:
+        assert "\n".join(["```sh", *repo.verify, "```"]) in "\n".join(lines)
+    warnings = [d for d in plan.diagnostics if d.severity == "warning"]
+    assert ("## Warnings" in lines) == bool(warnings)
+    if warnings:
+        assert lines.index("## Warnings") > lines.index(phases[-1])  # at the end, after every phase
+        assert lines[lines.index("## Warnings") :][2 : 2 + len(warnings)] == [
+            f"- line {d.line}: {inline(d.message)} ({d.code})" for d in warnings
+        ]
