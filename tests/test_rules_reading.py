@@ -37,7 +37,15 @@ def test_status_written_inside_the_bold_label_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "status",
-    ["Draft", "Draft | Review | Approved", "Approved | Draft", "In Review", "Implemented", "Not approved", "unapproved"],
+    [
+        "Draft",
+        "Draft | Review | Approved",
+        "Approved | Draft",
+        "In Review",
+        "Implemented",
+        "Not approved",
+        "unapproved",
+    ],
 )
 def test_any_other_status_is_an_error_naming_it(tmp_path: Path, status: str) -> None:
     text = with_status(f"**Status:** {status}")
