@@ -16,7 +16,17 @@ from typing import IO, TYPE_CHECKING, Annotated, NoReturn, TypeAlias
 
 import typer
 
-from planner.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ConfigOption, StrictOption, _config, _design_paths, app
+from planner.cli import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigOption,
+    MaxBytesOption,
+    StrictOption,
+    _config,
+    _design_paths,
+    app,
+)
 from planner.diagnostics import Diagnostic, error, has_errors, sort_diagnostics, warning
 
 if TYPE_CHECKING:
@@ -119,9 +129,11 @@ def run_plan(
     strict: bool,
     check: bool,
     diagnostics: str,
+    max_bytes: int | None = None,
 ) -> None:
     """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
     from planner.build import feature_slug
+    from planner.design import MAX_DESIGN_BYTES
     from planner.files import OutputError, check_output_path, write_atomic
     from planner.plan import plan_design
     from planner.tree import file_diff, read_text
@@ -141,7 +153,10 @@ def run_plan(
     with progress(len(paths), "planning") as advance:
         results: list[tuple[str, Plan]] = []
         for done, path in enumerate(paths, 1):
-            results.append((path, plan_design(path, cfg, allow_unapproved=allow_unapproved, strict=strict)))
+            limit = max_bytes or MAX_DESIGN_BYTES
+            results.append(
+                (path, plan_design(path, cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=limit))
+            )
             if advance is not None:
                 advance(done, len(paths), path)
     found = [*problems, *(d for _, r in results for d in r.diagnostic_values())]
@@ -163,12 +178,16 @@ def run_plan(
                     )
                 )
             owners.setdefault(target, path)
+        if target is not None:
+            found += _overwrites_input(target, {"design doc": path, "repo config": cfg.path})
         targets.append((path, result, target))
     report(found, diagnostics)
     if has_errors(found):
         raise typer.Exit(EXIT_ERRORS)
 
     probe = _probe() if fmt == "json" else None
+    if probe is not None:
+        probe.lookup_many([Path(path) for path, _, _ in targets])  # one git call per checkout, not per design
     texts = [
         (target, _render(result, fmt, path, cfg, read_text(target) if target else None, probe))
         for path, result, target in targets
@@ -186,6 +205,25 @@ def run_plan(
             write_atomic(target, text, force=force)
         except (OutputError, OSError) as exc:
             _fail([error("output", str(exc), str(target), 1)], diagnostics)
+
+
+def _overwrites_input(target: Path, inputs: dict[str, str]) -> list[Diagnostic]:
+    """An error when target is (or links to) one of the inputs: writing it would destroy that input."""
+    for role, source in inputs.items():
+        try:
+            same = target.exists() and os.path.samefile(target, source)
+        except OSError:
+            same = False
+        if same:
+            return [
+                error(
+                    "output",
+                    f"{target} is the {role} {source}; give another --output (a plan never replaces its input)",
+                    str(target),
+                    1,
+                )
+            ]
+    return []
 
 
 def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
@@ -232,10 +270,12 @@ def build(
     ] = False,
     fmt: Annotated[DiagnosticsFormat, typer.Option("--format", "-f", help="Diagnostics format.")] = "text",
     strict: StrictOption = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Plan every approved design into OUT/<feature>/ (plan.md, plan.json, graph.mmd) with OUT/index.md and .json."""
     from planner.build import FAILED, PLANNED, SKIPPED, build_plans
     from planner.build_summary import step_summary
+    from planner.design import MAX_DESIGN_BYTES
     from planner.files import OutputError
     from planner.tree import replace_tree, tree_diff
 
@@ -256,6 +296,7 @@ def build(
             strict=strict,
             probe=_probe(),
             on_design=advance,
+            max_bytes=max_bytes or MAX_DESIGN_BYTES,
         )
     report(result.diagnostics(), diag_fmt)
     typer.echo(

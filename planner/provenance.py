@@ -27,6 +27,8 @@ __all__ = [
 
 # Long enough for a cold cache on a big checkout, short enough that a hung git never stalls a CI job.
 GIT_TIMEOUT_SECONDS = 5.0
+# Design paths per `git status` call: far below any command-line length limit.
+_PATHSPECS_PER_CALL = 500
 
 
 _REDIRECTING = frozenset(
@@ -78,14 +80,14 @@ class GitProbe:
         self._git = git
         self._timeout = timeout
         self._heads: dict[Path, str | None] = {}
-        self._dirty: dict[Path, frozenset[str]] = {}
+        self._dirty: dict[Path, dict[str, bool]] = {}
 
     def lookup(self, path: Path) -> GitInfo | None:
         """HEAD of the checkout holding path and whether path differs from it; None outside git."""
         return self.lookup_many([path])[path]
 
     def lookup_many(self, paths: Sequence[Path]) -> dict[Path, GitInfo | None]:
-        """Like lookup, with one `git status` per checkout for the whole batch."""
+        """Like lookup, with one `git status` per checkout (per thousand files) for the whole batch."""
         by_root: dict[Path, list[tuple[Path, str]]] = {}
         found: dict[Path, GitInfo | None] = {}
         for path in paths:
@@ -101,18 +103,17 @@ class GitProbe:
             by_root.setdefault(root, []).append((path, rel))
         for root, members in by_root.items():
             head = self._head(root)
-            dirty = self._changed(root, sorted({str(Path(rel).parent) for _, rel in members})) if head else None
+            dirty = self._dirty_files(root, [rel for _, rel in members]) if head else {}
             for path, rel in members:
-                if head is None or dirty is None:
-                    found[path] = None
-                else:
-                    found[path] = GitInfo(head, _covered(rel, dirty))
+                state = dirty.get(rel)
+                found[path] = GitInfo(head, state) if head is not None and state is not None else None
         return found
 
     def _run(self, root: Path, *args: str) -> str | None:
         try:
             done = subprocess.run(
-                [self._git, *args],
+                # Literal pathspecs: a design named `[org].md` is a file name, not a glob.
+                [self._git, "--literal-pathspecs", *args],
                 cwd=root,
                 env=self._env,
                 capture_output=True,
@@ -131,32 +132,33 @@ class GitProbe:
             self._heads[root] = out.strip() if out and out.strip() else None
         return self._heads[root]
 
-    def _changed(self, root: Path, folders: list[str]) -> frozenset[str] | None:
-        if root in self._dirty:
-            return self._dirty[root]
-        out = self._run(
-            root,
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--ignored=matching",
-            "--",
-            *folders,
-        )
-        if out is None:
-            return None
-        changed: set[str] = set()
-        fields = iter(out.split("\0"))
-        for entry in fields:
-            if len(entry) < 4:
+    def _dirty_files(self, root: Path, rels: list[str]) -> dict[str, bool]:
+        """rel -> whether git reports it (modified, staged, untracked or ignored); absent when git failed."""
+        known = self._dirty.setdefault(root, {})
+        missing = sorted({rel for rel in rels if rel not in known})
+        for start in range(0, len(missing), _PATHSPECS_PER_CALL):
+            chunk = missing[start : start + _PATHSPECS_PER_CALL]
+            out = self._run(
+                root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--", *chunk
+            )
+            if out is None:
                 continue
-            changed.add(entry[3:])
-            if "R" in entry[:2] or "C" in entry[:2]:
-                next(fields, None)  # the rename's source path
-        result = frozenset(changed)
-        self._dirty[root] = result
-        return result
+            listed = _listed(out)
+            known.update({rel: _covered(rel, listed) for rel in chunk})
+        return {rel: known[rel] for rel in rels if rel in known}
+
+
+def _listed(porcelain: str) -> frozenset[str]:
+    """The paths of `git status --porcelain=v1 -z` output (a rename's source path skipped)."""
+    listed: set[str] = set()
+    fields = iter(porcelain.split("\0"))
+    for entry in fields:
+        if len(entry) < 4:
+            continue
+        listed.add(entry[3:])
+        if "R" in entry[:2] or "C" in entry[:2]:
+            next(fields, None)
+    return frozenset(listed)
 
 
 def _covered(rel: str, changed: frozenset[str]) -> bool:

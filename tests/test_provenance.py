@@ -178,3 +178,23 @@ def test_verify_unchanged_changed_and_missing(project: Path) -> None:
 def test_verify_refuses_a_file_that_is_not_a_plan_with_provenance(text: str, needle: str, tmp_path: Path) -> None:
     with pytest.raises(PlanFileError, match=needle):
         verify_plan(text, tmp_path)
+
+
+def test_one_probe_answers_each_file_for_itself(repo: Path) -> None:
+    # Asked one at a time, in different folders of one checkout: the first answer must not stand for all.
+    (repo / "other").mkdir()
+    weird = repo / "other" / "[org] *.md"
+    weird.write_text("# Weird Design\n", encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "weird")
+    shared = probe()
+    clean = shared.lookup(repo / "designs" / "schedules.md")
+    weird.write_text("# Weird Design, edited\n", encoding="utf-8")
+    edited = shared.lookup(weird)
+    assert clean is not None and clean.dirty is False
+    assert edited is not None and edited.dirty is True
+    # A glob-looking name is matched literally: its clean neighbour is not swept in with it.
+    (repo / "other" / "[org] a.md").write_text("x\n", encoding="utf-8")
+    git(repo, "add", "other/[org] a.md")
+    git(repo, "commit", "-q", "-m", "neighbour")
+    assert probe().lookup(repo / "other" / "[org] a.md") == type(clean)(git(repo, "rev-parse", "HEAD"), False)
