@@ -13,6 +13,7 @@ from typing import Literal
 from planner import __version__
 from planner.build_summary import design_table
 from planner.config import Config
+from planner.design import MAX_DESIGN_BYTES
 from planner.diagnostics import Diagnostic, Severity, error, sort_diagnostics
 from planner.plan import Plan, plan_design
 from planner.progress import carry_over
@@ -129,12 +130,13 @@ def build_plans(
     strict: bool = False,
     probe: GitProbe | None = None,
     on_design: Callable[[int, int, str], None] | None = None,
+    max_bytes: int = MAX_DESIGN_BYTES,
 ) -> Build:
     """Plan every design; approved ones get a folder. `previous` is the tree this build will replace."""
     ordered = sorted(set(paths))
     plans: list[tuple[str, Plan]] = []
     for done, path in enumerate(ordered, 1):
-        plans.append((path, plan_design(path, config, strict=strict)))
+        plans.append((path, plan_design(path, config, strict=strict, max_bytes=max_bytes)))
         if on_design is not None:
             on_design(done, len(ordered), path)
     if probe is not None:

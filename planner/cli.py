@@ -66,6 +66,16 @@ ConfigOption = Annotated[
     ),
 ]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat every warning as an error.")]
+# None: planner.design.MAX_DESIGN_BYTES, not imported here so that `--help` stays fast.
+MaxBytesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-bytes",
+        min=1,
+        help="Refuse a design doc over this many bytes (default 5 MiB); it is never read past the limit.",
+        show_default=False,
+    ),
+]
 AllowOption = Annotated[
     bool, typer.Option("--allow-unapproved", help="Plan a design whose status is not Approved (with a warning).")
 ]
@@ -128,7 +138,14 @@ def _design_paths(targets: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
         if p.is_dir():
             found = sorted(str(f) for f in p.rglob("*.md") if f.is_file())
             if not found:
-                problems.append(error("no-designs", "no *.md design docs in this folder", target, 1))
+                problems.append(
+                    error(
+                        "no-designs",
+                        "no *.md design docs in this folder; give a folder that holds design docs, or a file",
+                        target,
+                        1,
+                    )
+                )
             paths += found
         else:
             paths.append(target)
@@ -161,6 +178,7 @@ def plan(
     ] = "text",
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Plan designs: repos in order, each with its tasks."""
     from planner.cli_ci import run_plan
@@ -175,6 +193,7 @@ def plan(
         strict=strict,
         check=check,
         diagnostics=_choice(diagnostics),
+        max_bytes=max_bytes,
     )
 
 
@@ -185,10 +204,12 @@ def check(
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Report format.")] = "text",
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Lint design docs without writing anything; exit 1 when any has errors."""
     from planner.cli_ci import progress
     from planner.cli_ci import report as report_diagnostics
+    from planner.design import MAX_DESIGN_BYTES
     from planner.plan import plan_design
 
     paths, problems = _design_paths(designs)
@@ -196,7 +217,11 @@ def check(
     results = []
     with progress(len(paths), "checking") as advance:
         for done, p in enumerate(paths, 1):
-            results.append(plan_design(p, cfg, allow_unapproved=allow_unapproved, strict=strict))
+            results.append(
+                plan_design(
+                    p, cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=max_bytes or MAX_DESIGN_BYTES
+                )
+            )
             if advance is not None:
                 advance(done, len(paths), p)
     found = [*problems, *(d for r in results for d in r.diagnostic_values())]
@@ -274,16 +299,16 @@ def export_github(
 
     if output is not None:
         try:
-            check_output_path(output, force=force)
+            check_output_path(output, force=force, inputs={"design doc": design})
         except OutputError as exc:
             _fail([error("output", str(exc), str(output), 1)])
-    _, _, specs = _github_issues(design, config, allow_unapproved, strict)
+    _, cfg, specs = _github_issues(design, config, allow_unapproved, strict)
     text = render_export(specs)
     if output is None:
         sys.stdout.write(text)
         return
     try:
-        write_atomic(output, text, force=force)
+        write_atomic(output, text, force=force, inputs={"design doc": design, "repo config": cfg.path})
     except (OutputError, OSError) as exc:
         _fail([error("output", str(exc), str(output), 1)])
 
@@ -355,13 +380,15 @@ def _tracker_plan(design: str, config: str | None, allow_unapproved: bool, stric
     return result, cfg
 
 
-def _tracker_output(output: Path | None, force: bool, make: Callable[[], str]) -> None:
-    """Refuse a bad --output before any work, then write `make()` there atomically, or to stdout."""
+def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], design: str) -> None:
+    """Refuse a bad --output (one that is the design, too) before any work, then write `make()` there
+    atomically, or to stdout."""
     from planner.files import OutputError, check_output_path, write_atomic
 
+    inputs = {"design doc": design}
     if output is not None:
         try:
-            check_output_path(output, force=force)
+            check_output_path(output, force=force, inputs=inputs)
         except OutputError as exc:
             _fail([error("output", str(exc), str(output), 1)])
     text = make()
@@ -369,7 +396,7 @@ def _tracker_output(output: Path | None, force: bool, make: Callable[[], str]) -
         sys.stdout.write(text)
         return
     try:
-        write_atomic(output, text, force=force)
+        write_atomic(output, text, force=force, inputs=inputs)
     except (OutputError, OSError) as exc:
         _fail([error("output", str(exc), str(output), 1)])
 
@@ -396,7 +423,7 @@ def export_taskwarrior(
     def make() -> str:
         return render_jsonl(_tracker_plan(design, config, allow_unapproved, strict)[0])
 
-    _tracker_output(output, force, make)
+    _tracker_output(output, force, make, design)
 
 
 @sync_app.command("taskwarrior")
@@ -460,7 +487,7 @@ def export_jira(
     def make() -> str:
         return render_csv(*_tracker_plan(design, config, allow_unapproved, strict))
 
-    _tracker_output(output, force, make)
+    _tracker_output(output, force, make, design)
 
 
 # `build` and `verify` live in their own module; importing it registers them on `app`.

@@ -178,8 +178,12 @@ def run_plan(
                     )
                 )
             owners.setdefault(target, path)
-        if target is not None:
-            found += _overwrites_input(target, {"design doc": path, "repo config": cfg.path})
+        if target is not None and not check:
+            # Before any file is written: a target that is an input (or links to one) would destroy it.
+            try:
+                check_output_path(target, force=force, inputs={"design doc": path, "repo config": cfg.path})
+            except OutputError as exc:
+                found.append(error("output", str(exc), str(target), 1))
         targets.append((path, result, target))
     report(found, diagnostics)
     if has_errors(found):
@@ -205,25 +209,6 @@ def run_plan(
             write_atomic(target, text, force=force)
         except (OutputError, OSError) as exc:
             _fail([error("output", str(exc), str(target), 1)], diagnostics)
-
-
-def _overwrites_input(target: Path, inputs: dict[str, str]) -> list[Diagnostic]:
-    """An error when target is (or links to) one of the inputs: writing it would destroy that input."""
-    for role, source in inputs.items():
-        try:
-            same = target.exists() and os.path.samefile(target, source)
-        except OSError:
-            same = False
-        if same:
-            return [
-                error(
-                    "output",
-                    f"{target} is the {role} {source}; give another --output (a plan never replaces its input)",
-                    str(target),
-                    1,
-                )
-            ]
-    return []
 
 
 def _pause_before_swap(fifo: str) -> Callable[[Path], None]:

@@ -140,20 +140,21 @@ def is_approved(status: str | None) -> bool:
 
 def decode_design(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
     """Bytes to normalised text (BOM dropped, CRLF/CR to LF, final newline), or a diagnostic."""
-    if b"\x00" in data:
+    nul = data.find(b"\x00")
+    if nul >= 0:
         return None, (
             error(
                 "not-text",
                 "file is not UTF-8 text (it has NUL bytes, as binary and UTF-16 files do); "
                 "give a Markdown design doc saved as UTF-8",
                 path,
-                1,
+                _line_of_offset(data, nul),
             ),
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = _line_of_offset(data, exc.start)
         return None, (
             error(
                 "not-utf8",
@@ -168,6 +169,26 @@ def decode_design(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic,
     if not text.endswith("\n"):
         text += "\n"
     return text, ()
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    """1-based line of a byte offset, with CRLF, CR and LF each ending a line (as decode_design reads them)."""
+    head = data[:offset]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
+def _read_at_most(path: Path, limit: int) -> bytes:
+    """Up to limit bytes, in chunks: one read(limit) would allocate the whole limit up front."""
+    chunks: list[bytes] = []
+    total = 0
+    with path.open("rb") as handle:
+        while total < limit:
+            chunk = handle.read(min(1 << 20, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    return b"".join(chunks)
 
 
 def load_design(
@@ -185,16 +206,29 @@ def load_design(
                 error(
                     "too-large",
                     f"design doc is {size:,} bytes, over the {max_bytes:,}-byte limit; "
-                    "split it into smaller design docs",
+                    "split it into smaller design docs or raise the limit with --max-bytes",
                     shown,
                     1,
                 ),
             )
-        data = p.read_bytes()
+        # Bounded: a FIFO or device (`/dev/zero`) reports size 0 and could stream forever.
+        data = _read_at_most(p, max_bytes + 1)
+        if len(data) > max_bytes:
+            return None, (
+                error(
+                    "too-large",
+                    f"design doc is over the {max_bytes:,}-byte limit; "
+                    "split it into smaller design docs or raise the limit with --max-bytes",
+                    shown,
+                    1,
+                ),
+            )
     except FileNotFoundError:
         return None, (error("not-found", "no such file; check the path", shown, 1),)
-    except OSError as exc:
-        return None, (error("read-error", f"cannot read: {exc.strerror or exc}", shown, 1),)
+    except (OSError, ValueError) as exc:
+        # ValueError: a path with a NUL byte, which no file system accepts.
+        reason = getattr(exc, "strerror", None) or exc
+        return None, (error("read-error", f"cannot read: {reason}; check that it is a readable file", shown, 1),)
     text, problems = decode_design(data, shown)
     if text is None:
         return None, problems

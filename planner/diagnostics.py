@@ -25,7 +25,18 @@ class Diagnostic:
     line: int
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity.value}: {self.message} [{self.code}]"
+        """One line, always: a path or message with a line break could forge a second diagnostic
+        (or, in a CI log, a `::workflow-command`)."""
+        return f"{_one_line(self.path)}:{self.line}: {self.severity.value}: {_one_line(self.message)} [{self.code}]"
+
+
+# Control characters (tab excepted) and Unicode line separators, shown as escapes.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, 0x85) if c != 0x09}
+_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_CONTROL)
 
 
 def error(code: str, message: str, path: str, line: int) -> Diagnostic:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from planner import __version__
 from planner.config import Config, load_config
-from planner.design import DesignDoc, RepoItem, load_design
+from planner.design import MAX_DESIGN_BYTES, DesignDoc, RepoItem, load_design
 from planner.diagnostics import Diagnostic, Severity, error, sort_diagnostics, strictened, warning
 from planner.graph import plan_order
 
@@ -168,6 +168,7 @@ def plan_design(
     *,
     allow_unapproved: bool = False,
     strict: bool = False,
+    max_bytes: int = MAX_DESIGN_BYTES,
 ) -> Plan:
     """Read a design and plan it. Problems are the plan's diagnostics; `plan.ok` says whether it stands."""
     shown = str(path)
@@ -176,7 +177,7 @@ def plan_design(
         if loaded is None:
             return _empty_plan(shown, config_problems, strict)
         config = loaded
-    doc, problems = load_design(path, display=shown)
+    doc, problems = load_design(path, display=shown, max_bytes=max_bytes)
     if doc is None:
         return _empty_plan(shown, problems, strict)
     return build_plan(doc, config, problems, allow_unapproved=allow_unapproved, strict=strict)

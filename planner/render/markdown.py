@@ -13,15 +13,19 @@ __all__ = ["TASK_MARKER", "code", "decode_id", "encode_id", "inline", "render"]
 # Every task line carries its id invisibly, so a regenerated plan can find the task again.
 TASK_MARKER = re.compile(r"<!-- planner:id=(\S+) -->")
 
-_SPECIAL = re.compile(r"([\\`*\[\]<>|!])")
+# `~` and `$` too: GitHub reads `~~~` as a fence (which would swallow the plan) and `~x~`, `$x$` as markup.
+_SPECIAL = re.compile(r"([\\`*\[\]<>|!~$])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
 _ENTITY = re.compile(r"&(#?\w+;)")
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# Anything one of the four rewrites above could touch (on text already joined to one line).
+_MARKUP = re.compile(r"[\\`*\[\]<>|!&_~$]|^(?:[#+\-=>]|\d+[.)])")
 
 
 def encode_id(task_id: str) -> str:
-    """A task id made safe inside an HTML comment (no spaces, no '--' followed by '>')."""
-    return quote(task_id, safe=":/{}._~@+=,")
+    """A task id made safe inside an HTML comment: no spaces, no '>', and no '--', which ends or breaks a
+    comment in CommonMark before 0.31 (GitHub's renderer)."""
+    return re.sub("-(?=-)", "%2D", quote(task_id, safe=":/{}._~@+=,"))
 
 
 def decode_id(encoded: str) -> str:
@@ -31,6 +35,8 @@ def decode_id(encoded: str) -> str:
 def inline(text: str) -> str:
     """Design text as inert Markdown: one line, with the characters that would become markup escaped."""
     text = " ".join(text.split())
+    if _MARKUP.search(text) is None:
+        return text  # the common case, and big plans have tens of thousands of lines
     text = _SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"&amp;\1", text)
     text = _UNDERSCORE.sub(r"\\_", text)
@@ -40,7 +46,7 @@ def inline(text: str) -> str:
 def code(text: str) -> str:
     """A code span that holds any text: a fence longer than the longest backtick run inside."""
     text = " ".join(text.split())
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0) if "`" in text else 0
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -119,7 +125,7 @@ def render(plan: Plan) -> str:
     lines = [
         f"# Plan: {inline(design.feature)}",
         "",
-        f"- Design: [{inline(design.path)}](<{design.path.replace('>', '%3E').replace(' ', '%20')}>)",
+        f"- Design: [{inline(design.path)}](<{quote(design.path, safe='/:@._~-')}>)",
         f"- Status: {inline(design.status or 'unknown')}",
     ]
     if design.date:
