@@ -457,3 +457,18 @@ def test_export_output_that_is_the_design_itself(tmp_path: Path, tracker: str) -
     result = cli("export", tracker, design, "--config", CONFIG, "--output", design)
     assert_error(result, design, 1, "output", "give another --output")
     assert snapshot(tmp_path) == before
+
+
+def test_readme_guarantees_name_tests_that_exist() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Guarantees", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(?:(test_\w+)\.py::)?(test_\w+)`", section))
+    assert len(named) >= 40
+    defined = {
+        (path.stem, name)
+        for path in (ROOT / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), re.M)
+    }
+    names = {name for _, name in defined}
+    for module, name in named:
+        assert ((module, name) in defined) if module else (name in names), (module, name)
