@@ -315,6 +315,18 @@ PROSE = st.lists(
     min_size=1,
     max_size=20,
 ).map(lambda words: "Note " + " ".join(words))
+# Whole blocks that are prose to planner: closed fences (holding headings and API-like lines), comments,
+# quotes, tables, lists. Unclosed ones are left out: they swallow the sections after them, by design.
+PROSE_BLOCKS = st.one_of(
+    PROSE,
+    PROSE.map(lambda p: f"```\n# {p}\nGET /not/an/endpoint\n- [x] flovyn-app - no\n```"),
+    PROSE.map(lambda p: f"~~~~ text\n## Key Files\n- `flovyn-app/x.ts` - {p}\n~~~~"),
+    PROSE.map(lambda p: f"<!-- {p}\n### API Changes\nPOST /hidden\n-->"),
+    PROSE.map(lambda p: f"> {p}\n> more"),
+    PROSE.map(lambda p: f"| A | B |\n| --- | --- |\n| {p} | x |"),
+    PROSE.map(lambda p: f"- {p}\n  - nested {p}\n1. first"),
+    PROSE.map(lambda p: f"<details>\n\n{p}\n\n</details>"),
+)
 _SEGMENT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=8)
 _CLEAN_PATH = st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join).map(lambda p: p + ".rs")
 

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from fuzz_designs import (
+    EXAMPLES,
     FUZZ,
     PROSE,
+    PROSE_BLOCKS,
     PROSE_SECTIONS,
     DesignSpec,
     config_texts,
@@ -24,7 +26,7 @@ from fuzz_designs import (
     plan_shape,
     write,
 )
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -32,7 +34,9 @@ from planner.cli import app
 from planner.config import Config, load_config, parse_config
 from planner.design import decode_design, parse_design
 from planner.plan import Plan, plan_design
+from planner.progress import carry_over, read_progress
 from planner.render import FORMATS, render
+from planner.render.markdown import TASK_MARKER, decode_id
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "repos.toml"
@@ -95,10 +99,12 @@ def test_parse_design_lines_match_decoded_text(data: bytes) -> None:
 
 
 runner = CliRunner()
+# The CLI runs on a sample: half the library's budget (each example is a whole typer invocation).
+CLI_FUZZ = settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))
 
 
-@FUZZ
-@given(data=design_bytes(), command=st.sampled_from(["plan", "check"]), fmt=st.sampled_from(["text", "json"]))
+@CLI_FUZZ
+@given(data=design_bytes(), command=st.sampled_from(["plan", "check"]), fmt=st.sampled_from(["text", "json", "github"]))
 def test_cli_plan_and_check_exit_0_or_1_with_diagnostics(
     workdir: Path, data: bytes, command: str, fmt: str
 ) -> None:
@@ -106,13 +112,18 @@ def test_cli_plan_and_check_exit_0_or_1_with_diagnostics(
     args = [command, str(path), "--config", str(EXAMPLE_CONFIG)]
     if command == "plan":
         args += ["--format", "json" if fmt == "json" else "markdown"]
+        args += ["--diagnostics", "github"] if fmt == "github" else []
     else:
         args += ["--format", fmt]
     result = runner.invoke(app, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 1), (result.exit_code, result.output)
-    if result.exit_code == 1:
-        assert f"{path}:" in result.stderr or (command == "check" and fmt == "json")
+    if result.exit_code == 1 and fmt == "text":
+        assert f"{path}:" in result.stderr
+    if fmt == "github":
+        # Every diagnostic is one workflow command line, whatever the design held.
+        assert all(line.startswith(("::error file=", "::warning file=")) for line in result.stderr.splitlines())
+        assert result.exit_code == 0 or "::error " in result.stderr
     if command == "check" and fmt == "json":
         report = json.loads(result.stdout)
         assert report[0]["ok"] is (result.exit_code == 0)
@@ -205,7 +216,7 @@ def test_plan_is_invariant_under_reordering_key_files(
 @FUZZ
 @given(
     spec=design_specs(),
-    additions=st.lists(st.tuples(st.sampled_from(PROSE_SECTIONS), st.lists(PROSE, min_size=1, max_size=3))),
+    additions=st.lists(st.tuples(st.sampled_from(PROSE_SECTIONS), st.lists(PROSE_BLOCKS, min_size=1, max_size=3))),
 )
 def test_plan_is_invariant_under_prose_outside_read_sections(
     workdir: Path, config: Config, spec: DesignSpec, additions: list[tuple[str, list[str]]]
@@ -252,3 +263,44 @@ def test_config_never_raises_and_lines_stay_in_file(text: str) -> None:
         assert 1 <= d.line <= limit, (d, limit)
     if loaded is not None:
         assert all(r.name == name for name, r in loaded.repos.items())
+
+
+# -- progress carry-over -------------------------------------------------------------------------------
+
+
+@FUZZ
+@given(spec=design_specs(), ticks=st.lists(st.sampled_from(["x", "X", " ", "~", "-"]), max_size=40), data=st.data())
+def test_ticked_boxes_survive_regeneration_and_edits(
+    workdir: Path, config: Config, spec: DesignSpec, ticks: list[str], data: st.DataObject
+) -> None:
+    plan = planned(workdir, "progress.md", spec, config)
+    assert plan.ok, plan.diagnostics
+    lines = render(plan, "markdown").split("\n")
+    boxes: dict[str, str] = {}
+    marked = [i for i, line in enumerate(lines) if TASK_MARKER.search(line)]
+    for i, box in zip(marked, ticks, strict=False):
+        lines[i] = lines[i].replace("- [ ]", f"- [{box}]", 1)
+    for i in marked:
+        match = TASK_MARKER.search(lines[i])
+        assert match is not None
+        boxes[decode_id(match.group(1))] = lines[i][3]
+    edited = "\n".join(lines)
+    # The design is reworded (ids stay), then the plan is regenerated over the ticked file.
+    reworded = DesignSpec(**{**spec.__dict__, "repos": tuple((n, c, data.draw(PROSE)) for n, c, _ in spec.repos)})
+    fresh = render(planned(workdir, "progress.md", reworded, config), "markdown")
+    again = carry_over(fresh, edited)
+    assert dict(read_progress(again).boxes) == boxes
+    assert carry_over(fresh, again) == again
+
+
+@FUZZ
+@given(old=design_bytes(), spec=design_specs())
+def test_carry_over_accepts_any_old_file(workdir: Path, config: Config, old: bytes, spec: DesignSpec) -> None:
+    # Whatever sits at --output (a design by mistake, a binary, a hand-mangled plan), regenerating works
+    # and every task of the new plan is there exactly once.
+    plan = planned(workdir, "any-old.md", spec, config)
+    fresh = render(plan, "markdown")
+    again = carry_over(fresh, old.decode("utf-8", "replace"))
+    ids = [t.id for r in plan.repos for t in r.tasks]
+    ours = [decode_id(m.group(1)) for m in map(TASK_MARKER.search, again.split("\n")) if m]
+    assert all(ours.count(i) == 1 for i in ids)
