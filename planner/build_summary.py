@@ -21,7 +21,9 @@ def _row(d: DesignReport, link: bool) -> str:
     if link and d.directory:
         feature = f"[{feature}](<{d.directory}/plan.md>)"
     outcome = d.outcome + (" (previous plan kept)" if d.kept_previous else "")
-    cells = [code(d.path), feature, inline(d.status or "-"), outcome, d.repos, d.tasks, d.errors, d.warnings]
+    # A `|` ends a table cell even inside a code span (GFM); escaped, GitHub shows it as written.
+    path = code(d.path).replace("|", "\\|")
+    cells = [path, feature, inline(d.status or "-"), outcome, d.repos, d.tasks, d.errors, d.warnings]
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 

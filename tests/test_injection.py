@@ -386,3 +386,29 @@ def test_github_issue_bodies_find_their_own_task(tmp_path: Path, hostile: str) -
     for spec in specs:
         assert issue_key(spec.body) == (plan.design.feature, spec.task_id)
         assert "\n" not in spec.title and "\r" not in spec.title
+
+
+# -- build index ------------------------------------------------------------------------------------
+
+
+def test_build_index_keeps_one_row_per_design(tmp_path: Path) -> None:
+    designs = tmp_path / "designs"
+    designs.mkdir()
+    names = ["a|b.md", "pipe `|` tick.md", "plain.md", "draft | x.md"]
+    for i, name in enumerate(names):
+        hostile = HOSTILE[i * 7 % len(HOSTILE)]
+        text = design(hostile).replace("Approved", "Draft") if name.startswith("draft") else design(hostile)
+        (designs / name).write_text(text.replace("flovyn-server - ", f"flovyn-server - {i} "), encoding="utf-8")
+    out = tmp_path / "out"
+    config = Path(__file__).parent.parent / "config" / "repos.toml"
+    result = CliRunner().invoke(app, ["build", str(designs), "--out", str(out), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    tree = _PARSE((out / "index.md").read_text(encoding="utf-8"))
+    assert isinstance(tree, list)
+    tables = [t for t in _walk(tree) if t["type"] == "table"]
+    assert len(tables) == 1
+    rows = [t for t in _walk(tables) if t["type"] == "table_row"]
+    assert len(rows) == len(names)
+    assert all(len(row["children"]) == 8 for row in rows)
+    first_cells = sorted(_walk([row["children"][0]])[1]["raw"].replace("\\|", "|") for row in rows)
+    assert first_cells == sorted(str(designs / n) for n in names)
