@@ -383,6 +383,8 @@ def _semantic_diagnostics(config: Config, lines: _LineIndex) -> list[Diagnostic]
     names = list(config.repos)
 
     for name, repo in config.repos.items():
+        if all(dep in config.repos and dep != name for dep in repo.depends_on):
+            continue  # the common case: no line lookup needed
         dep_line = lines.line(("repos", name, "depends_on"))
         for dep in repo.depends_on:
             if dep == name or (dep not in config.repos and config.resolve(dep) == name):
@@ -488,8 +490,12 @@ class _LineIndex:
     _BARE = re.compile(r"[A-Za-z0-9_-]+")
 
     def __init__(self, text: str) -> None:
+        # Built on the first lookup: only a config with problems needs lines, and a big one is slow to index.
+        self._text: str | None = text
         self._exact: dict[tuple[str, ...], int] = {}
         self._first: dict[tuple[str, ...], int] = {}
+
+    def _build(self, text: str) -> None:
         table: tuple[str, ...] = ()
         pending_close: str | None = None  # delimiter of an open multi-line string
         depth = 0  # open [ / { of a value spanning lines
@@ -526,6 +532,9 @@ class _LineIndex:
 
     def line(self, loc: Iterable[str | int]) -> int:
         """Best line for a pydantic-style location: the key's line, else its enclosing table's, else 1."""
+        if self._text is not None:
+            text, self._text = self._text, None
+            self._build(text)
         path = tuple(str(part) for part in loc)
         for size in range(len(path), 0, -1):
             prefix = path[:size]

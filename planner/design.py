@@ -9,6 +9,7 @@ from pathlib import Path
 
 from planner.diagnostics import Diagnostic, error, warning
 from planner.markdown import LINE, Token, inline, parse_blocks
+from planner.sections import read_tokens
 
 __all__ = [
     "MAX_DESIGN_BYTES",
@@ -335,8 +336,9 @@ _CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
 
 
 class _Reader:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, full: bool = False) -> None:
         self.path = path
+        self.full = full  # no shortcuts: the reference the fast paths are tested against
         self.diagnostics: list[Diagnostic] = []
 
     def error(self, code: str, message: str, line: int) -> None:
@@ -391,17 +393,16 @@ class _Reader:
         for item in _items(section.tokens):
             raw, line = _item_text(item)
             first = raw.split("\n", 1)[0]
-            tokens = inline(first)
-            lead = tokens[0] if tokens else None
-            if lead is None or lead["type"] != "codespan":
+            code, rest = _lead_code(first, self.full)
+            if code is None:
                 self.warning(
                     "key-file-format",
                     f"'{_clip(first)}' is not a key file line; write '- `repo/path` - why'",
                     line,
                 )
                 continue
-            ref = lead["raw"].strip()
-            description = _strip_separator(_plain(tokens[1:]))
+            ref = code.strip()
+            description = _strip_separator(rest)
             repo, _, rel = ref.partition("/")
             problem = path_problem(rel) if rel else "has no path after the repository"
             if problem or not repo:
@@ -558,7 +559,7 @@ class _Reader:
             if token["type"] not in ("paragraph", "block_text", "heading"):
                 continue
             text = token["text"]
-            if "{" not in text and not any(p in text for p in _TEMPLATE_PHRASES):
+            if _LEFTOVER_HINT.search(text) is None:  # no '{' and no template phrase
                 continue
             for offset, raw in enumerate(text.split("\n")):
                 endpoint = _ENDPOINT_LINE.match(raw.strip())
@@ -665,8 +666,35 @@ def _body(lines: list[str]) -> str | None:
     return text or None
 
 
+# `code` then words with no inline markup: mistune makes a codespan and plain text of it.
+_SIMPLE_LEAD_CODE = re.compile(r"`([^`]+)`([^`*_\[\]<>!\\&~\n]*)\Z")
+
+
+def _lead_code(first: str, full: bool = False) -> tuple[str | None, str]:
+    """The code span a line starts with (raw) and the rest as plain text; (None, "") without one."""
+    simple = None if full else _SIMPLE_LEAD_CODE.match(first)
+    if simple is not None:
+        code = simple.group(1)
+        if code.strip(" ") and code.startswith(" ") and code.endswith(" "):
+            code = code[1:-1]  # as mistune does: one space off each side of a padded code span
+        return code, simple.group(2)
+    tokens = inline(first)
+    if not tokens or tokens[0]["type"] != "codespan":
+        return None, ""
+    return str(tokens[0]["raw"]), _plain(tokens[1:])
+
+
+# Segments of letters, digits and . _ - + @ ~ , =, none of them '.' or '..': nothing for path_problem to find.
+_CLEAN_PATH = re.compile(r"(?!\.\.?(?:/|\Z))[\w.+@~,=-]+(?:/(?!\.\.?(?:/|\Z))[\w.+@~,=-]+)*\Z")
+
+
 def path_problem(rel: str) -> str | None:
     """Why a key file's repo-relative path is not clean, or None."""
+    return None if _CLEAN_PATH.match(rel) else _path_rules(rel)
+
+
+def _path_rules(rel: str) -> str | None:
+    """path_problem without the shortcut for paths that are plainly clean."""
     if "\x00" in rel:
         return "has a NUL byte"
     if "\\" in rel:
@@ -726,10 +754,38 @@ def _feature(title: str) -> str:
     return re.sub(r"\s+design$", "", title, flags=re.IGNORECASE).strip()
 
 
-def parse_design(text: str, path: str) -> tuple[DesignDoc, tuple[Diagnostic, ...]]:
-    """Parse normalised design text; every finding carries its source line."""
-    tokens = parse_blocks(text)
-    reader = _Reader(path)
+# The sections whose contents are read; the others only need their headings (and a leftovers check).
+_READ_SECTIONS = frozenset({"status", "repos", "key_files", "api", "database", "domain", "questions"})
+# Where template text may be: a cheap filter over the whole text, then `_may_leave` per line.
+_LEFTOVER_HINT = re.compile("|".join(["\\{", *(re.escape(p) for p in _TEMPLATE_PHRASES)]))
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def _section_key(heading: str) -> str | None:
+    return _SECTION_NAMES.get(normalise_heading(heading))
+
+
+def _may_leave(line: str) -> bool:
+    """Whether `leftovers` could warn on this source line (never False where it would)."""
+    if any(p in line for p in _TEMPLATE_PHRASES):
+        return True
+    if "``" not in line and "\\" not in line and "<" not in line and "[" not in line:
+        # Single-backtick code spans pair up left to right; braces inside them are code, not text.
+        line = _CODE_SPAN.sub("", line)
+    return _PLACEHOLDER.search(line) is not None
+
+
+def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc, tuple[Diagnostic, ...]]:
+    """Parse normalised design text; every finding carries its source line.
+
+    Only the parts the reader uses are parsed (planner.sections); `full=True` parses everything,
+    which gives the same result and is how the tests prove it.
+    """
+    if full:
+        tokens = parse_blocks(text, reference=True)
+    else:
+        tokens = read_tokens(text, _section_key, _READ_SECTIONS, _LEFTOVER_HINT, _may_leave)
+    reader = _Reader(path, full)
     sections, first_sub = _sections(tokens)
 
     title_token = next((t for t in tokens if t["type"] == "heading" and t["attrs"]["level"] == 1), None)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     # Runtime import would be circular: config validation calls find_cycles.
     from planner.config import Config
 
@@ -36,46 +36,104 @@ class Ordering:
 
 def repo_graph(config: Config) -> nx.DiGraph:
     """One node per repo, an edge dependency -> dependent; dependencies on unknown repos are left out."""
+    import networkx as nx  # only here: planning and config checks never need it (cold start)
+
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(config.repos))
-    for name in sorted(config.repos):
-        for dep in sorted(set(config.repos[name].depends_on)):
-            if dep in config.repos:
-                graph.add_edge(dep, name)
+    for name, succs in _successors(config).items():
+        graph.add_edges_from((name, succ) for succ in succs)
     return graph
+
+
+def _successors(config: Config) -> dict[str, list[str]]:
+    """The edges of repo_graph as sorted successor lists, without building a networkx graph."""
+    succ: dict[str, list[str]] = {name: [] for name in sorted(config.repos)}
+    for name in succ:
+        for dep in sorted(set(config.repos[name].depends_on)):
+            if dep in succ:
+                succ[dep].append(name)
+    return succ
 
 
 def find_cycles(config_or_graph: Config | nx.DiGraph) -> list[list[str]]:
     """One cycle per cyclic strongly connected component, rotated to its smallest name, sorted."""
-    graph = config_or_graph if isinstance(config_or_graph, nx.DiGraph) else repo_graph(config_or_graph)
-    cycles: list[list[str]] = []
-    # One short cycle per component keeps this linear; nx.simple_cycles can be exponential.
-    for component in nx.strongly_connected_components(graph):
+    if hasattr(config_or_graph, "repos"):
+        return _cycles(_successors(cast("Config", config_or_graph)))
+    graph: Any = config_or_graph
+    return _cycles({node: sorted(graph.successors(node)) for node in graph})
+
+
+def _cycles(succ: Mapping[Any, Sequence[Any]]) -> list[list[Any]]:
+    cycles: list[list[Any]] = []
+    # One short cycle per component keeps this linear; enumerating simple cycles can be exponential.
+    for component in _strong_components(succ):
         if len(component) == 1:
             (node,) = component
-            if graph.has_edge(node, node):
+            if node in succ[node]:
                 cycles.append([node])
             continue
-        cycles.append(_shortest_cycle_through_min(graph, component))
+        cycles.append(_shortest_cycle_through_min(succ, component))
     cycles.sort()
     return cycles
 
 
-def _shortest_cycle_through_min(graph: nx.DiGraph, component: set[Any]) -> list[Any]:
+def _strong_components(succ: Mapping[Any, Sequence[Any]]) -> list[set[Any]]:
+    """Tarjan's strongly connected components, iterative (a 10,000-repo chain must not hit the recursion limit)."""
+    index: dict[Any, int] = {}
+    low: dict[Any, int] = {}
+    on_stack: set[Any] = set()
+    stack: list[Any] = []
+    found: list[set[Any]] = []
+    for root in succ:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            node, todo = work[-1]
+            for nxt in todo:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(succ[nxt])))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component: set[Any] = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    found.append(component)
+    return found
+
+
+def _shortest_cycle_through_min(succ: Mapping[Any, Sequence[Any]], component: set[Any]) -> list[Any]:
     start = min(component)
     parent: dict[Any, Any] = {start: None}
     queue = deque([start])
     while queue:
         node = queue.popleft()
-        for succ in sorted(graph.successors(node)):
-            if succ == start and node != start:
+        for nxt in sorted(succ[node]):
+            if nxt == start and node != start:
                 path = [node]
                 while parent[path[-1]] is not None:
                     path.append(parent[path[-1]])
                 return path[::-1]
-            if succ in component and succ not in parent:
-                parent[succ] = node
-                queue.append(succ)
+            if nxt in component and nxt not in parent:
+                parent[nxt] = node
+                queue.append(nxt)
     raise AssertionError("a strongly connected component with several nodes always has a cycle")
 
 
@@ -155,10 +213,12 @@ def plan_order(config: Config, selected: Iterable[str]) -> Ordering:
                 ready.append(succ)
 
     if len(nearest) < len(relevant):
-        stuck = nx.DiGraph()
-        stuck.add_nodes_from(name for name in relevant if name not in nearest)
-        stuck.add_edges_from((dep, name) for name in stuck for dep in preds[name] if dep in stuck)
-        cycles = find_cycles(stuck)
+        stuck: dict[str, list[str]] = {name: [] for name in relevant if name not in nearest}
+        for name in stuck:
+            for dep in preds[name]:
+                if dep in stuck:
+                    stuck[dep].append(name)
+        cycles = _cycles(stuck)
         shown = "; ".join(format_cycle(cycle) for cycle in cycles[:3]) or "unknown"
         raise ValueError(f"dependency cycle: {shown}")
 

@@ -110,7 +110,23 @@ class LineState(BlockState):
 
 
 class LineBlockParser(BlockParser):
-    """Stamps each token a rule produces with the line the rule matched at."""
+    """Stamps each token a rule produces with the line the rule matched at.
+
+    With `simple_lists`, a tight list of one-line text items (a Key Files or Affected Repositories
+    list) is built directly, as mistune would build it; anything else goes through mistune's list parser.
+    """
+
+    def __init__(self, *, simple_lists: bool = False, max_nested_level: int = MAX_NESTING) -> None:
+        super().__init__(max_nested_level=max_nested_level)
+        self.simple_lists = simple_lists
+
+    def parse_list(self, m: Match[str], state: BlockState) -> int:
+        if self.simple_lists:
+            assert isinstance(state, LineState)
+            end = _simple_list(self, m, state)
+            if end is not None:
+                return end
+        return super().parse_list(m, state)
 
     def parse_method(self, m: Match[str], state: BlockState) -> int | None:
         assert isinstance(state, LineState)
@@ -135,6 +151,73 @@ class LineBlockParser(BlockParser):
         return end
 
 
+# One item of a simple list: bullet, one space, text that mistune reads as nothing but a paragraph.
+_SIMPLE_ITEMS = {b: re.compile(re.escape(b) + r" ([^\n]*)\n") for b in "-*+"}
+_NOT_PLAIN = re.compile(
+    r"[ \t#=\-*_>+<~|]|```|~~~|\d{1,9}[.)](?:[ \t]|$)|" + BlockParser.SPECIFICATION["ref_link"][len("^ {0,3}") :]
+)
+# What ends a list item's lines in mistune (list_parser._get_list_break_rules), in its order.
+_LIST_BREAKS = ["thematic_break", "fenced_code", "atx_heading", "block_quote", "block_html", "list"]
+
+
+def _simple_list(block: LineBlockParser, m: Match[str], state: LineState) -> int | None:
+    """Build a tight list of one-line text items as mistune would; None when the list is anything more.
+
+    Item lines follow each other at column 0 with one bullet. What mistune does at the first other
+    line is repeated: another list ends it; an ATX heading is parsed there and then, as part of the
+    list rule (which decides token order when the list sits in a block quote); blank lines followed by
+    plain text end it. Any other case (continuation, lazy or indented lines, loose lists, fences,
+    quotes, HTML or thematic breaks after the list) is left to mistune's list parser.
+    """
+    if m.group("list_1") or m.group("list_2") not in _SIMPLE_ITEMS:
+        return None
+    src, end, bullet = state.src, state.cursor_max, m.group("list_2")
+    item = _SIMPLE_ITEMS[bullet]
+    pos = m.start()
+    first = line = state.line_at(pos)
+    items: list[Token] = []
+    while pos < end:
+        found = item.match(src, pos)
+        if found is None:
+            break
+        text = found.group(1)
+        if not text or _NOT_PLAIN.match(text):
+            return None
+        items.append(
+            {"type": "list_item", "children": [{"type": "block_text", "text": text + "\n", LINE: line}], LINE: line}
+        )
+        pos, line = found.end(), line + 1
+    if not items:
+        return None
+    heading: Match[str] | None = None
+    if pos < end:
+        blank = BlockParser.BLANK_LINE.match(src, pos)
+        if blank is not None:
+            pos = blank.end()
+        if pos < end:
+            if src[pos] in (" ", "\t", bullet):
+                return None
+            brk = block.compile_sc(_LIST_BREAKS).match(src, pos)
+            kind = brk.lastgroup if brk is not None else None
+            if kind == "atx_heading":
+                heading = brk
+            elif kind != "list" and (kind is not None or blank is None):
+                return None
+    state.append_token(
+        {
+            "type": "list",
+            "children": items,
+            "tight": True,
+            "bullet": bullet,
+            "attrs": {"depth": state.depth(), "ordered": False},
+            LINE: first,
+        }
+    )
+    if heading is not None:
+        return block.parse_method(heading, state)
+    return pos
+
+
 def _stamp_items(token: Token) -> None:
     """A list item starts where its first child does, else where its list does."""
     for item in token.get("children", ()):
@@ -142,14 +225,21 @@ def _stamp_items(token: Token) -> None:
         item.setdefault(LINE, children[0].get(LINE, token[LINE]) if children else token[LINE])
 
 
-_markdown = mistune.Markdown(renderer=None, block=LineBlockParser(max_nested_level=MAX_NESTING), inline=None)
+_markdown = mistune.Markdown(renderer=None, block=LineBlockParser(simple_lists=True), inline=None)
+# mistune's own list parser throughout: the reference the fast paths are tested against.
+_reference = LineBlockParser()
 
 
-def parse_blocks(text: str) -> list[Token]:
-    """Block tokens of normalised text (LF line ends, final newline), each with its source line."""
+def parse_blocks(text: str, first_line: int = 1, *, reference: bool = False) -> list[Token]:
+    """Block tokens of normalised text (LF line ends, final newline), each with its source line.
+
+    `first_line` numbers a slice of a larger text that starts at that line; `reference` parses with
+    mistune's list parser only (same tokens, slower: what the tests compare against).
+    """
     state = LineState()
+    state.line_base = first_line
     state.process(text)
-    _markdown.block.parse(state)
+    (_reference if reference else _markdown.block).parse(state)
     return state.tokens
 
 

@@ -334,13 +334,22 @@ def _tasks(
     problems: list[Diagnostic] = []
     drafts: dict[str, list[Task]] = {name: [] for name in checked}
 
+    # Computed once per surface: per API (or, worse, per consumer) would be quadratic in checked repos.
+    providing: dict[str, list[str]] = {}
+    consuming: dict[str, list[str]] = {}
+    for n in sorted(checked):
+        repo = config.repos[n]
+        for surface in repo.provides:
+            providing.setdefault(surface, []).append(n)
+        for surface in repo.consumes:
+            if surface not in repo.provides:
+                consuming.setdefault(surface, []).append(n)
+
     def provides(surface: str) -> list[str]:
-        return sorted(n for n in checked if surface in config.repos[n].provides)
+        return list(dict.fromkeys(providing.get(surface, ())))
 
     def consumes(surface: str) -> list[str]:
-        return sorted(
-            n for n in checked if surface in config.repos[n].consumes and n not in provides(surface)
-        )
+        return list(dict.fromkeys(consuming.get(surface, ())))
 
     if doc.db_changes:
         owners = provides("database")
@@ -397,8 +406,12 @@ def _tasks(
         )
 
     files_seen: dict[tuple[str, str], int] = {}
+    # Thousands of key files name a handful of repos; resolve each spelling once.
+    resolved: dict[str, str | None] = {}
     for kf in doc.key_files:
-        owner = config.resolve(kf.repo)
+        if kf.repo not in resolved:
+            resolved[kf.repo] = config.resolve(kf.repo)
+        owner = resolved[kf.repo]
         if owner is None or owner not in checked:
             reason = (
                 _unknown(kf.repo, config, "repos.toml")

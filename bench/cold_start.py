@@ -1,0 +1,69 @@
+"""Cold-start bench: `planner` commands as new processes vs importing the four libraries it builds on.
+
+python bench/cold_start.py            # 15 runs per command
+python bench/cold_start.py --quick    # 3 runs: proves the bench still works
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from common import ROOT, machine, print_table, ratio, time_commands
+
+BASELINE = "import mistune, networkx, pydantic, typer"
+
+
+def planner_argv() -> list[str]:
+    """The installed `planner` script next to this interpreter, else `python -m planner`."""
+    script = Path(sys.executable).parent / "planner"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("planner")
+    return [found] if found else [sys.executable, "-m", "planner"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 runs, to prove the bench works")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per command (default 15)")
+    args = parser.parse_args()
+    runs = args.runs or (3 if args.quick else 15)
+
+    planner = planner_argv()
+    # Run from the project root, so the config is found the usual way (config/repos.toml upward).
+    example = ["fixtures/schedules.md"]
+    cases = {
+        "baseline": [sys.executable, "-c", BASELINE],
+        "plan --format json": [*planner, "plan", *example, "--format", "json"],
+        "plan (markdown)": [*planner, "plan", *example],
+        "check": [*planner, "check", *example],
+        "--version": [*planner, "--version"],
+        "--help": [*planner, "--help"],
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }
+    print(f"machine: {machine()}")
+    print(f"runs per command: {runs} (median), interleaved; cwd {ROOT}\n")
+    times = time_commands(cases, runs)
+    base = times["baseline"]
+    targets = {"plan --format json": "<= 1.20x", "--version": "<= 0.50x", "--help": "<= 0.50x"}
+    rows = [
+        [
+            f'`python -c "{BASELINE}"`'
+            if name == "baseline"
+            else f"`planner {name}`"
+            if name != "python -c pass"
+            else "`python -c pass`",
+            f"{seconds * 1000:.0f} ms",
+            ratio(seconds, base),
+            targets.get(name, ""),
+        ]
+        for name, seconds in times.items()
+    ]
+    print_table(["command (new process)", "median", "vs baseline", "target"], rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Shared bench helpers: interleaved timing, medians, peak memory of a child process, tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+__all__ = [
+    "ROOT",
+    "machine",
+    "peak_rss_mb",
+    "print_table",
+    "ratio",
+    "time_calls",
+    "time_commands",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> str:
+    """One line naming the machine: CPU count, CPU model, Python version."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} ({sys.executable})"
+
+
+def time_calls(cases: dict[str, Callable[[], object]], runs: int, warmup: int = 1) -> dict[str, float]:
+    """Median wall time in seconds of each callable; runs are interleaved so drift hits all alike."""
+    for _ in range(warmup):
+        for fn in cases.values():
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def time_commands(cases: dict[str, Sequence[str]], runs: int, cwd: Path = ROOT, warmup: int = 1) -> dict[str, float]:
+    """Median wall time in seconds of each command as a new process (output discarded), interleaved."""
+
+    def runner(argv: Sequence[str]) -> Callable[[], object]:
+        def run() -> object:
+            done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+            if done.returncode not in (0, 1):
+                raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+            return done
+
+        return run
+
+    return time_calls({name: runner(argv) for name, argv in cases.items()}, runs, warmup)
+
+
+# Linux keeps a process's peak RSS across fork and exec, so a child forked straight from a bench that
+# has grown large would report the bench's size. A small launcher process forks the measured one.
+_LAUNCHER = (
+    "import os, subprocess, sys; "
+    "p = subprocess.Popen([sys.executable, '-c', sys.argv[1]], stdout=subprocess.DEVNULL); "
+    "_, status, usage = os.wait4(p.pid, 0); "
+    "print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))"
+)
+
+
+def peak_rss_mb(code: str, cwd: Path = ROOT) -> float:
+    """Peak resident memory (MiB) of a fresh `python -c code`, from its own rusage."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, code], cwd=cwd, capture_output=True, text=True, check=True)
+    maxrss, status = (int(x) for x in done.stdout.split())
+    if status != 0:
+        raise SystemExit(f"memory probe failed with exit {status}:\n{code}")
+    # ru_maxrss is KiB on Linux, bytes on macOS.
+    return maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def ratio(value: float, baseline: float) -> str:
+    return f"{value / baseline:.2f}x" if baseline > 0 else "n/a"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A Markdown table (pastes straight into the README)."""
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    print("| " + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+    print()
