@@ -27,7 +27,7 @@ from planner.cli import (
     _design_paths,
     app,
 )
-from planner.diagnostics import Diagnostic, error, has_errors, sort_diagnostics, warning
+from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics, warning
 
 if TYPE_CHECKING:
     from planner.config import Config
@@ -330,11 +330,11 @@ def verify(
             )
         elif entry.state == "changed":
             typer.echo(
-                f"{entry.role} {entry.path}: changed since the plan was made "
+                f"{entry.role} {one_line(entry.path)}: changed since the plan was made "
                 f"(sha256 {entry.recorded[:12]} -> {(entry.actual or '')[:12]}); re-plan it"
             )
         else:
-            typer.echo(f"{entry.role} {entry.path}: unchanged")
+            typer.echo(f"{entry.role} {one_line(entry.path)}: unchanged")
     if missing:
         _fail(missing, "text")
     raise typer.Exit(EXIT_CHANGED if outcome.changed else EXIT_OK)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Diagnostic", "Severity", "error", "has_errors", "sort_diagnostics", "strictened", "warning"]
+__all__ = ["Diagnostic", "Severity", "error", "has_errors", "one_line", "sort_diagnostics", "strictened", "warning"]
 
 
 class Severity(str, Enum):
@@ -27,7 +27,7 @@ class Diagnostic:
     def format(self) -> str:
         """One line, always: a path or message with a line break could forge a second diagnostic
         (or, in a CI log, a `::workflow-command`)."""
-        return f"{_one_line(self.path)}:{self.line}: {self.severity.value}: {_one_line(self.message)} [{self.code}]"
+        return f"{one_line(self.path)}:{self.line}: {self.severity.value}: {one_line(self.message)} [{self.code}]"
 
 
 # Control characters (tab excepted) and Unicode line separators, shown as escapes.
@@ -35,7 +35,8 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, 0x85) if c != 0x09}
 _CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """Text safe to print as (part of) one line: control characters and line separators escaped."""
     return text.translate(_CONTROL)
 
 

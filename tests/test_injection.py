@@ -412,3 +412,20 @@ def test_build_index_keeps_one_row_per_design(tmp_path: Path) -> None:
     assert all(len(row["children"]) == 8 for row in rows)
     first_cells = sorted(_walk([row["children"][0]])[1]["raw"].replace("\\|", "|") for row in rows)
     assert first_cells == sorted(str(designs / n) for n in names)
+
+
+def test_verify_prints_one_line_per_file_whatever_the_path(tmp_path: Path) -> None:
+    folder = tmp_path / "x\n::error::forged"
+    folder.mkdir()
+    path = folder / "design.md"
+    path.write_text(design(BENIGN), encoding="utf-8")
+    config = Path(__file__).parent.parent / "config" / "repos.toml"
+    plan_json = tmp_path / "plan.json"
+    made = CliRunner().invoke(app, ["plan", str(path), "--config", str(config), "-f", "json", "-o", str(plan_json)])
+    assert made.exit_code == 0, made.output
+    path.write_text(design(BENIGN) + "\nmore\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["verify", str(plan_json)])
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and not any(line.startswith("::") for line in lines), lines
+    assert lines[0].startswith("design ") and "\\n::error::forged" in lines[0] and "changed" in lines[0]
