@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -716,6 +717,10 @@ def _path_rules(rel: str) -> str | None:
         return "has a '.' segment"
     if any(c.isspace() for c in rel):
         return "has white space"
+    # Control characters, bidi overrides and zero-width characters make a path read as another one.
+    hidden = next((c for c in rel if unicodedata.category(c) in ("Cc", "Cf")), None)
+    if hidden is not None:
+        return f"has an invisible or control character (U+{ord(hidden):04X})"
     return None
 
 

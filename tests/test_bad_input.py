@@ -263,9 +263,12 @@ def test_repo_both_checked_and_unchecked(tmp_path: Path) -> None:
         ("src/domain/", "ends with '/'"),
         ("src//x.rs", "empty segment"),
         ("./src/x.rs", "'.' segment"),
+        ("src/\x1b[31mred.rs", "control character (U+001B)"),
+        ("src/evil\u202esr.txt", "invisible or control character (U+202E)"),
+        ("src/a\u200bb.rs", "invisible or control character (U+200B)"),
     ],
     ids=["absolute", "dotdot", "percent-dotdot", "backslash", "drive-letter", "drive-backslash", "trailing-slash",
-         "empty-segment", "dot"],
+         "empty-segment", "dot", "escape-sequence", "bidi-override", "zero-width"],
 )
 def test_key_file_paths_that_escape_or_mislead(tmp_path: Path, path: str, problem: str) -> None:
     text = HEAD + REPOS + f"### Key Files\n\n- `flovyn-server/src/ok.rs` - fine\n- `flovyn-server/{path}` - bad\n"
