@@ -293,22 +293,25 @@ class DesignSpec:
         lines = ["# Fuzzed Feature Design", "", "**Date:** 2026-01-02", "**Status:** Approved", *prose("head")]
         lines += ["", "## Overview", *prose("overview"), "", "## Goals", "", "1. goal", *prose("goals")]
         lines += ["", "## Proposed Solution", *prose("solution"), "", "### Architecture", *prose("architecture")]
-        lines += ["", "### API Changes", "", "```", *self.endpoints, "```", ""]
+        lines += ["", "### API Changes", *prose("api"), "", "```", *self.endpoints, "```", ""]
         if self.rpcs:
             lines += ["```protobuf", "service Fuzz {", *(f"  {r}" for r in self.rpcs), "}", "```", ""]
-        lines += ["### Database Changes", ""]
+        lines += ["### Database Changes", *prose("database"), ""]
         if self.sql:
             lines += ["```sql", *self.sql, "```"]
-        lines += ["", "### Affected Repositories", ""]
+        lines += ["", "### Affected Repositories", *prose("repos"), ""]
         lines += [f"- [{'x' if c else ' '}] {name} - {change}" for name, c, change in self.repos]
-        lines += ["", "### Key Files", ""]
+        lines += [*prose("repos-after"), "", "### Key Files", *prose("keys"), ""]
         lines += [f"- `{k.repo}/{k.path}` - {k.description}" for k in self.key_files]
-        lines += ["", "## Alternatives Considered", *prose("alternatives"), "", "## Open Questions", ""]
+        lines += [*prose("keys-after"), "", "## Alternatives Considered", *prose("alternatives")]
+        lines += ["", "## Open Questions", ""]
         lines += ["- [x] Settled? Yes.", "", "## References", *prose("references")]
         return "\n".join(lines) + "\n"
 
 
 PROSE_SECTIONS = ("head", "overview", "goals", "solution", "architecture", "alternatives", "references")
+# Prose between the lines planner reads, inside the sections it reads: not a repo, file or API line.
+READ_SECTION_PROSE = ("api", "database", "repos", "repos-after", "keys", "keys-after")
 _PROSE_WORD = st.text(alphabet=st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=12)
 PROSE = st.lists(
     st.one_of(_PROSE_WORD, _PROSE_WORD.map(lambda w: f"*{w}*"), st.sampled_from([".", ",", "!", "?", "—"])),

@@ -18,6 +18,7 @@ from fuzz_designs import (
     PROSE,
     PROSE_BLOCKS,
     PROSE_SECTIONS,
+    READ_SECTION_PROSE,
     DesignSpec,
     config_texts,
     design_bytes,
@@ -217,12 +218,18 @@ def test_plan_is_invariant_under_reordering_key_files(
 @given(
     spec=design_specs(),
     additions=st.lists(st.tuples(st.sampled_from(PROSE_SECTIONS), st.lists(PROSE_BLOCKS, min_size=1, max_size=3))),
+    between=st.lists(st.tuples(st.sampled_from(READ_SECTION_PROSE), st.lists(PROSE, min_size=1, max_size=2))),
 )
 def test_plan_is_invariant_under_prose_outside_read_sections(
-    workdir: Path, config: Config, spec: DesignSpec, additions: list[tuple[str, list[str]]]
+    workdir: Path,
+    config: Config,
+    spec: DesignSpec,
+    additions: list[tuple[str, list[str]]],
+    between: list[tuple[str, list[str]]],
 ) -> None:
+    # Outside the sections planner reads any block goes; inside them, paragraphs between the lines it reads.
     longer = spec
-    for section, paragraphs in additions:
+    for section, paragraphs in additions + between:
         longer = longer.with_prose(section, tuple(paragraphs))
     before = planned(workdir, "prose.md", spec, config)
     after = planned(workdir, "prose.md", longer, config)
@@ -242,7 +249,7 @@ def test_task_ids_are_invariant_under_edits_to_unrelated_lines(
         endpoints=spec.endpoints,
         rpcs=spec.rpcs,
         sql=spec.sql,
-    ).with_prose(data.draw(st.sampled_from(PROSE_SECTIONS)), (data.draw(PROSE),))
+    ).with_prose(data.draw(st.sampled_from(PROSE_SECTIONS + READ_SECTION_PROSE)), (data.draw(PROSE),))
     before = planned(workdir, "ids.md", spec, config)
     after = planned(workdir, "ids.md", edited, config)
     assert before.ok, before.diagnostics
