@@ -51,9 +51,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and 2 runs, to prove the bench works")
     parser.add_argument("--runs", type=int, default=None, help="timed runs per case (default 5)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=None, help="org sizes (default 1k 2k 5k 10k)")
     args = parser.parse_args()
     runs = args.runs or (2 if args.quick else 5)
-    sizes = [200, 500] if args.quick else [1_000, 2_000, 5_000, 10_000]
+    sizes = args.sizes or ([200, 500] if args.quick else [1_000, 2_000, 5_000, 10_000])
 
     print(f"machine: {machine()}")
     print(f"runs per case: {runs} (median), interleaved\n")

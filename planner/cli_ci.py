@@ -107,15 +107,20 @@ def _probe() -> GitProbe:
 
 
 def _render(plan: Plan, fmt: str, design: str, cfg: Config, old: str | None, probe: GitProbe | None) -> str:
-    from planner.progress import carry_over
-    from planner.provenance import keep_git_state, with_provenance
     from planner.render import render
 
+    # Imports per format: a cold `planner plan --format json` loads no Markdown machinery (bench/cold_start.py).
     if fmt == "json":
+        from planner.provenance import keep_git_state, with_provenance
+
         recorded = with_provenance(plan, Path(design), _config_shown(cfg), cfg.sha256, probe)
         return render(keep_git_state(recorded, old), fmt)
     text = render(plan, fmt)
-    return carry_over(text, old) if fmt == "markdown" else text
+    if fmt != "markdown":
+        return text
+    from planner.progress import carry_over
+
+    return carry_over(text, old)
 
 
 def run_plan(
@@ -132,7 +137,6 @@ def run_plan(
     max_bytes: int | None = None,
 ) -> None:
     """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
-    from planner.build import feature_slug
     from planner.design import MAX_DESIGN_BYTES
     from planner.files import OutputError, check_output_path, write_atomic
     from planner.plan import plan_design
@@ -165,6 +169,8 @@ def run_plan(
     for path, result in results:
         target = output
         if several and output is not None:
+            from planner.build import feature_slug  # only for a folder of plans (a cold start pays for it)
+
             name = feature_slug(result.design.feature, Path(path).stem) + _EXTENSIONS.get(fmt, f".{fmt}")
             target = output / name
             if target in owners:

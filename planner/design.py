@@ -302,6 +302,18 @@ def _walk(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
         stack.extend(reversed(token.get("children") or ()))
 
 
+def _texts(tokens: list[Token] | tuple[Token, ...], found: list[Token] | None = None) -> list[Token]:
+    """The paragraph, block_text and heading tokens, depth first in document order (as _walk finds them)."""
+    found = [] if found is None else found
+    for token in tokens:
+        if token["type"] in ("paragraph", "block_text", "heading"):
+            found.append(token)
+        children = token.get("children")
+        if children:
+            _texts(children, found)
+    return found
+
+
 def _plain(tokens: list[Token]) -> str:
     """Inline tokens flattened to their text (markup dropped, code kept)."""
     out: list[str] = []
@@ -380,7 +392,7 @@ class _Reader:
                         line,
                     )
                 continue
-            name, change = _name_and_rest(first[m.end() :])
+            name, change = _name_and_rest(first[m.end() :], self.full)
             if not name:
                 self.error("repo-name", "checkbox item names no repository; write '- [x] repo-name - change'", line)
                 continue
@@ -556,9 +568,7 @@ class _Reader:
     # template leftovers ---------------------------------------------------------------------------
 
     def leftovers(self, tokens: list[Token]) -> None:
-        for token in _walk(tokens):
-            if token["type"] not in ("paragraph", "block_text", "heading"):
-                continue
+        for token in _texts(tokens):
             text = token["text"]
             if _LEFTOVER_HINT.search(text) is None:  # no '{' and no template phrase
                 continue
@@ -667,6 +677,9 @@ def _body(lines: list[str]) -> str | None:
     return text or None
 
 
+# Text without any character that starts inline markup: mistune's inline parse gives it back as text.
+_NO_MARKUP = re.compile(r"[^`*_\[\]<>!\\&~\n]*\Z")
+_NAME_REST = re.compile(r"^(\S+?)[:,]?(?:\s+(.*))?$")
 # `code` then words with no inline markup: mistune makes a codespan and plain text of it.
 _SIMPLE_LEAD_CODE = re.compile(r"`([^`]+)`([^`*_\[\]<>!\\&~\n]*)\Z")
 
@@ -724,8 +737,12 @@ def _path_rules(rel: str) -> str | None:
     return None
 
 
-def _name_and_rest(text: str) -> tuple[str, str]:
+def _name_and_rest(text: str, full: bool = False) -> tuple[str, str]:
     """'**name** - change' / '`name`: change' / 'name - change' -> (name, change)."""
+    if not full and _NO_MARKUP.match(text):
+        plain = text.strip()  # what mistune's inline parse would give back: one text token
+        m = _NAME_REST.match(plain)
+        return (m.group(1), _strip_separator(m.group(2) or "")) if m else ("", "")
     tokens = inline(text.strip())
     if not tokens:
         return "", ""
@@ -734,7 +751,7 @@ def _name_and_rest(text: str) -> tuple[str, str]:
         name = (lead["raw"] if lead["type"] == "codespan" else _plain(lead.get("children") or [])).strip()
         return name, _strip_separator(_plain(tokens[1:]))
     plain = _plain(tokens).strip()
-    m = re.match(r"^(\S+?)[:,]?(?:\s+(.*))?$", plain)
+    m = _NAME_REST.match(plain)
     if m is None:
         return "", ""
     return m.group(1), _strip_separator(m.group(2) or "")

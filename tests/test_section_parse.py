@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import quote
 
 import networkx as nx
 import pytest
@@ -307,6 +309,12 @@ def test_lead_code_shortcut(line: str) -> None:
 
 
 @FUZZ
+@given(st.one_of(_LINE_TEXT, st.text(max_size=20)))
+def test_name_and_rest_shortcut(text: str) -> None:
+    assert design._name_and_rest(text) == design._name_and_rest(text, full=True)
+
+
+@FUZZ
 @given(st.one_of(st.text(max_size=20), st.text(alphabet="ab./_-+@~,=%20 \\:", max_size=14)))
 def test_clean_path_shortcut(rel: str) -> None:
     assert design.path_problem(rel) == design._path_rules(rel)
@@ -325,6 +333,13 @@ def _inline_rules(text: str) -> str:
 @given(st.text(alphabet="ab1. #+-=>_&;`*[]<>|!~$\\\t\n", max_size=20))
 def test_render_inline_shortcut(text: str) -> None:
     assert render_markdown.inline(text) == _inline_rules(text)
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=16), st.text(alphabet="ab:/-_.~{}@+=,% \u00e9", max_size=16)))
+def test_render_encode_id_shortcut(task_id: str) -> None:
+    rules = re.sub("-(?=-)", "%2D", quote(task_id, safe=":/{}._~@+=,"))
+    assert render_markdown.encode_id(task_id) == rules
 
 
 @FUZZ

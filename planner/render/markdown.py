@@ -22,9 +22,15 @@ _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _MARKUP = re.compile(r"[\\`*\[\]<>|!&_~$]|^(?:[#+\-=>]|\d+[.)])")
 
 
+# Characters quote() leaves alone (its always-safe set plus ours), with no '--' anywhere.
+_PLAIN_ID = re.compile(r"(?:[A-Za-z0-9_.~:/{}@+=,]|-(?!-))*\Z")
+
+
 def encode_id(task_id: str) -> str:
     """A task id made safe inside an HTML comment: no spaces, no '>', and no '--', which ends or breaks a
     comment in CommonMark before 0.31 (GitHub's renderer)."""
+    if _PLAIN_ID.match(task_id):
+        return task_id  # nothing to quote: the common case, and plans can have tens of thousands of ids
     return re.sub("-(?=-)", "%2D", quote(task_id, safe=":/{}._~@+=,"))
 
 
@@ -62,7 +68,7 @@ def _task_lines(task: Task, number: str, numbers: dict[str, str]) -> list[str]:
     lines = [f"- [ ] **{number}** {inline(task.title)} <!-- planner:id={encode_id(task.id)} -->"]
     lines += [f"  File: {code(f)}" for f in task.files]
     if task.depends_on:
-        after = ", ".join(numbers.get(d, code(d)) for d in task.depends_on)
+        after = ", ".join(numbers[d] if d in numbers else code(d) for d in task.depends_on)
         lines.append(f"  After: {after}")
     return lines
 
