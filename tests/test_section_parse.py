@@ -25,8 +25,9 @@ from fuzz_designs import FUZZ, markdown_docs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner import design
 from planner.design import decode_design, parse_design
+from planner.design.reader import _Reader
+from planner.design.rules import _LEFTOVER_HINT, _lead_code, _may_leave, _name_and_rest, _path_rules, path_problem
 from planner.graph import _cycles, _shortest_cycle_through_min, find_cycles
 from planner.markdown import LINE, Token, parse_blocks
 from planner.render import markdown as render_markdown
@@ -68,7 +69,7 @@ def assert_same_reading(text: str, path: str = "doc.md") -> None:
 
     full = parse_blocks(text, reference=True)
     assert parse_blocks(text) == full  # simple lists built directly == mistune's list parser
-    chunks = scan_chunks(text, design._LEFTOVER_HINT, design._may_leave)
+    chunks = scan_chunks(text, _LEFTOVER_HINT, _may_leave)
     for i, chunk in enumerate(chunks):
         end = chunks[i + 1].start if i + 1 < len(chunks) else len(text)
         end_line = chunks[i + 1].line if i + 1 < len(chunks) else math.inf
@@ -82,7 +83,7 @@ def assert_same_reading(text: str, path: str = "doc.md") -> None:
             assert len(_top_headings(expected)) == (1 if chunk.level else 0)
             if not chunk.probe:
                 # Nor any template text (its heading stays, and is checked, even when the rest is skipped).
-                reader = design._Reader(path)
+                reader = _Reader(path)
                 reader.leftovers(expected[1:] if chunk.level else expected)
                 assert reader.diagnostics == []
 
@@ -106,7 +107,7 @@ def test_corpus() -> None:
 def test_fast_path_skips_the_unread_sections() -> None:
     """Not vacuous: on a template-shaped design most chunks are clean, so they are skipped."""
     text = _generated()[0][1]
-    chunks = scan_chunks(text, design._LEFTOVER_HINT, design._may_leave)
+    chunks = scan_chunks(text, _LEFTOVER_HINT, _may_leave)
     assert len(chunks) > 10
     assert sum(not c.dirty and not c.probe for c in chunks) > len(chunks) // 2
 
@@ -305,19 +306,19 @@ _LINE_TEXT = st.text(alphabet="ab/`_*-\u2013: \t[]<>!\\&~x.{}é", max_size=20)
 @FUZZ
 @given(st.one_of(_LINE_TEXT, _LINE_TEXT.map(lambda t: "`" + t)))
 def test_lead_code_shortcut(line: str) -> None:
-    assert design._lead_code(line) == design._lead_code(line, full=True)
+    assert _lead_code(line) == _lead_code(line, full=True)
 
 
 @FUZZ
 @given(st.one_of(_LINE_TEXT, st.text(max_size=20)))
 def test_name_and_rest_shortcut(text: str) -> None:
-    assert design._name_and_rest(text) == design._name_and_rest(text, full=True)
+    assert _name_and_rest(text) == _name_and_rest(text, full=True)
 
 
 @FUZZ
 @given(st.one_of(st.text(max_size=20), st.text(alphabet="ab./_-+@~,=%20 \\:", max_size=14)))
 def test_clean_path_shortcut(rel: str) -> None:
-    assert design.path_problem(rel) == design._path_rules(rel)
+    assert path_problem(rel) == _path_rules(rel)
 
 
 def _inline_rules(text: str) -> str:

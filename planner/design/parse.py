@@ -1,0 +1,82 @@
+"""parse_design: normalised design text to a `DesignDoc` and its diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.design.model import DesignDoc
+from planner.design.reader import _Reader
+from planner.design.rules import _LEFTOVER_HINT, _feature, _may_leave
+from planner.design.structure import _READ_SECTIONS, _plain, _section_key, _sections
+from planner.diagnostics import Diagnostic
+from planner.markdown import LINE, inline, parse_blocks
+from planner.sections import read_tokens
+
+__all__ = [
+    "parse_design",
+]
+
+
+def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc, tuple[Diagnostic, ...]]:
+    """Parse normalised design text; every finding carries its source line.
+
+    Only the parts the reader uses are parsed (planner.sections); `full=True` parses everything,
+    which gives the same result and is how the tests prove it.
+    """
+    if full:
+        tokens = parse_blocks(text, reference=True)
+    else:
+        tokens = read_tokens(text, _section_key, _READ_SECTIONS, _LEFTOVER_HINT, _may_leave)
+    reader = _Reader(path, full)
+    sections, first_sub = _sections(tokens)
+
+    title_token = next((t for t in tokens if t["type"] == "heading" and t["attrs"]["level"] == 1), None)
+    title = _plain(inline(title_token["text"])).strip() if title_token else None
+    feature = _feature(title) if title else ""
+    if not feature:
+        feature = Path(path).stem
+        reader.warning("no-title", f"no '# Feature Design' title; the plan uses '{feature}'", 1)
+
+    fields = reader.header(tokens, first_sub)
+    status, status_line = fields.get("status", (None, 1))
+    status_section = sections.get("status")
+    if status is None and status_section is not None:
+        status_line = status_section.line
+        for token in status_section.tokens:
+            if token["type"] in ("paragraph", "block_text"):
+                status = _plain(inline(token["text"].split("\n", 1)[0])).strip() or None
+                status_line = token[LINE]
+                break
+
+    repos_section = sections.get("repos")
+    repos = reader.repos(repos_section) if repos_section else ()
+    key_files = reader.key_files(sections["key_files"]) if "key_files" in sections else ()
+    endpoints, rpcs = reader.api(sections["api"]) if "api" in sections else ((), ())
+    db_section = sections.get("database")
+    db_changes = reader.database(db_section) if db_section else ()
+    domain = reader.domain(sections["domain"]) if "domain" in sections else ()
+    questions = reader.questions(sections["questions"]) if "questions" in sections else ()
+    reader.leftovers(tokens)
+
+    doc = DesignDoc(
+        path=path,
+        title=title,
+        feature=feature,
+        date=fields.get("date", (None, 0))[0],
+        status=status,
+        status_line=status_line,
+        branch=fields.get("branch", (None, 0))[0],
+        line_count=text.count("\n"),
+        repos=repos,
+        repos_line=repos_section.line if repos_section else None,
+        key_files=key_files,
+        endpoints=endpoints,
+        rpcs=rpcs,
+        db_changes=db_changes,
+        db_line=db_section.line if db_section else None,
+        domain_types=domain,
+        questions=questions,
+        sections=tuple(sorted(sections)),
+        anchor_line=sections["solution"].line if "solution" in sections else 1,
+    )
+    return doc, tuple(reader.diagnostics)
