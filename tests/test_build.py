@@ -18,7 +18,7 @@ import planner.tree
 from planner.build import build_plans
 from planner.build_summary import step_summary
 from planner.cli import app
-from planner.cli_ci import progress
+from planner.cli.ci import progress
 from planner.config import load_config
 from planner.files import OutputError
 from planner.tree import replace_tree

@@ -181,7 +181,7 @@ def plan(
     max_bytes: MaxBytesOption = None,
 ) -> None:
     """Plan designs: repos in order, each with its tasks."""
-    from planner.cli_ci import run_plan
+    from planner.cli.ci import run_plan
 
     run_plan(
         designs,
@@ -207,8 +207,8 @@ def check(
     max_bytes: MaxBytesOption = None,
 ) -> None:
     """Lint design docs without writing anything; exit 1 when any has errors."""
-    from planner.cli_ci import progress
-    from planner.cli_ci import report as report_diagnostics
+    from planner.cli.ci import progress
+    from planner.cli.ci import report as report_diagnostics
     from planner.design import MAX_DESIGN_BYTES
     from planner.plan import plan_design
 
@@ -491,7 +491,7 @@ def export_jira(
 
 
 # `build` and `verify` live in their own module; importing it registers them on `app`.
-from planner import cli_ci as _cli_ci  # noqa: E402, F401
+from planner.cli import ci as _cli_ci  # noqa: E402, F401
 
 
 def main(argv: Sequence[str] | None = None) -> None:
