@@ -1,6 +1,6 @@
 """The CLI for batches and CI: `plan` over many designs, `build`, `verify`, drift checks, Actions output.
 
-Part of the command layer (it prints and exits); registered on the `planner` app by planner.cli.
+Part of the command layer (it prints and exits); importing it registers `build` and `verify` on the `planner` app.
 """
 
 from __future__ import annotations
@@ -10,22 +10,22 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, NoReturn, TypeAlias
+from typing import IO, TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from planner.cli import (
+from planner.cli import app
+from planner.cli.common import (
     EXIT_ERRORS,
     EXIT_OK,
     EXIT_USAGE,
     ConfigOption,
+    DiagnosticsFormat,
     MaxBytesOption,
     StrictOption,
     _config,
     _design_paths,
-    app,
 )
 from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics, warning
 
@@ -42,11 +42,6 @@ EXIT_CHANGED = 2
 PAUSE_ENV = "PLANNER_TEST_PAUSE_BEFORE_SWAP"
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _EXTENSIONS = {"markdown": ".md", "json": ".json", "mermaid": ".mmd"}
-
-if TYPE_CHECKING:
-    DiagnosticsFormat: TypeAlias = str
-else:
-    DiagnosticsFormat = Enum("DiagnosticsFormat", {"text": "text", "github": "github"}, type=str)
 
 
 def report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
