@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from planner.plan.planning import KIND_ORDER as KIND_ORDER
-from planner.plan.planning import (
+from planner.plan.model import (
     SCHEMA_VERSION,
     ContextModel,
     DesignInfo,
@@ -12,14 +11,14 @@ from planner.plan.planning import (
     Provenance,
     RepoPlan,
     Task,
-    build_plan,
-    plan_design,
 )
-from planner.plan.planning import DbChangeModel as DbChangeModel
-from planner.plan.planning import DomainTypeModel as DomainTypeModel
-from planner.plan.planning import EndpointModel as EndpointModel
-from planner.plan.planning import RpcModel as RpcModel
-from planner.plan.planning import TaskKind as TaskKind
+from planner.plan.model import DbChangeModel as DbChangeModel
+from planner.plan.model import DomainTypeModel as DomainTypeModel
+from planner.plan.model import EndpointModel as EndpointModel
+from planner.plan.model import RpcModel as RpcModel
+from planner.plan.model import TaskKind as TaskKind
+from planner.plan.planning import build_plan, plan_design
+from planner.plan.tasks import KIND_ORDER as KIND_ORDER
 
 __all__ = [
     "SCHEMA_VERSION",

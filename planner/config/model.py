@@ -1,0 +1,86 @@
+"""Config models: `config/repos.toml` as frozen pydantic values, with name and alias lookup."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+
+__all__ = ["SURFACES", "Config", "RepoConfig", "Surface", "TrackerConfig"]
+
+Surface = Literal["rest", "grpc", "database"]
+SURFACES: tuple[Surface, ...] = ("rest", "grpc", "database")
+
+
+class TrackerConfig(BaseModel):
+    """Where a repo's issues live."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    github: str | None = None
+    jira: str | None = None
+    labels: tuple[str, ...] = ()
+
+
+class RepoConfig(BaseModel):
+    """One repository; `name` is its `[repos.<name>]` table key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str
+    language: str
+    depends_on: tuple[str, ...] = ()
+    provides: tuple[Surface, ...] = ()
+    consumes: tuple[Surface, ...] = ()
+    verify: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    tracker: TrackerConfig = TrackerConfig()
+
+
+class Config(BaseModel):
+    """The whole config file; `repos` is ordered by name whatever the file order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1]
+    repos: Mapping[str, RepoConfig]
+    path: str
+    sha256: str
+
+    # Lower-cased name/alias -> canonical name; private so it stays out of the schema and dumps.
+    _index: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _exact_integer_version(cls, value: Any) -> Any:
+        # Lax Literal[1] accepts `true` and `1.0`; a version marker should be exactly the integer 1.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("version must be the integer 1")
+        return value
+
+    @field_validator("repos", mode="after")
+    @classmethod
+    def _sorted_repos(cls, repos: Mapping[str, RepoConfig]) -> dict[str, RepoConfig]:
+        return dict(sorted(repos.items()))
+
+    def model_post_init(self, context: Any, /) -> None:
+        index: dict[str, str] = {}
+        # Names first so a colliding alias can never shadow a real repo name.
+        for name in self.repos:
+            index.setdefault(name.lower(), name)
+        for name, repo in self.repos.items():
+            for alias in repo.aliases:
+                index.setdefault(alias.lower(), name)
+        self._index = index
+
+    def resolve(self, name: str) -> str | None:
+        """Canonical repo name for a name or alias, case-insensitively; None if unknown."""
+        return self._index.get(name.lower())
+
+    def suggest(self, name: str) -> str | None:
+        """Canonical name of the closest-looking repo name or alias, for did-you-mean hints."""
+        matches = difflib.get_close_matches(name.lower(), list(self._index), n=1)
+        return self._index[matches[0]] if matches else None
