@@ -15,6 +15,7 @@ from planner.build_summary import design_table
 from planner.config import Config
 from planner.design import MAX_DESIGN_BYTES
 from planner.diagnostics import Diagnostic, Severity, error, sort_diagnostics
+from planner.files import GENERATED_MARKER
 from planner.plan import Plan, plan_design
 from planner.progress import carry_over
 from planner.provenance import GitProbe, keep_git_state, with_provenance
@@ -247,6 +248,7 @@ def index_json(build: Build) -> str:
 def index_markdown(build: Build) -> str:
     """The index for people: a table of every design, linking each plan."""
     lines = [
+        GENERATED_MARKER,
         "# Plans",
         "",
         f"Built by planner {__version__} from {len(build.designs)} design docs: "

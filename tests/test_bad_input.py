@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 
 from planner.cli import app
 from planner.design import MAX_DESIGN_BYTES, load_design
+from planner.files import GENERATED_MARKER
 from planner.plan import plan_design
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +166,7 @@ def test_max_bytes_option_sets_the_limit(tmp_path: Path) -> None:
     assert f"{size - 1:,}-byte limit" in message
     at_limit = cli("plan", SCHEDULES, "--config", CONFIG, "--max-bytes", str(size))
     assert at_limit.exit_code == 0, at_limit.output
-    assert at_limit.stdout.startswith("# Plan: Workflow Schedules\n")
+    assert at_limit.stdout.startswith(GENERATED_MARKER + "\n# Plan: Workflow Schedules\n")
     nonsense = cli("check", SCHEDULES, "--config", CONFIG, "--max-bytes", "0")
     assert nonsense.exit_code == 2 and "--max-bytes" in nonsense.stderr
     for command in ("plan", "check", "build"):
@@ -218,8 +219,21 @@ def test_100000_key_files_finish_in_bounded_memory(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     done = subprocess.run(
-        [sys.executable, "-m", "planner", "plan", str(design), "--config", str(CONFIG), "-f", "json", "-o", str(out),
-         "--max-bytes", str(16 * 1024 * 1024)],
+        [
+            sys.executable,
+            "-m",
+            "planner",
+            "plan",
+            str(design),
+            "--config",
+            str(CONFIG),
+            "-f",
+            "json",
+            "-o",
+            str(out),
+            "--max-bytes",
+            str(16 * 1024 * 1024),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -267,8 +281,20 @@ def test_repo_both_checked_and_unchecked(tmp_path: Path) -> None:
         ("src/evil\u202esr.txt", "invisible or control character (U+202E)"),
         ("src/a\u200bb.rs", "invisible or control character (U+200B)"),
     ],
-    ids=["absolute", "dotdot", "percent-dotdot", "backslash", "drive-letter", "drive-backslash", "trailing-slash",
-         "empty-segment", "dot", "escape-sequence", "bidi-override", "zero-width"],
+    ids=[
+        "absolute",
+        "dotdot",
+        "percent-dotdot",
+        "backslash",
+        "drive-letter",
+        "drive-backslash",
+        "trailing-slash",
+        "empty-segment",
+        "dot",
+        "escape-sequence",
+        "bidi-override",
+        "zero-width",
+    ],
 )
 def test_key_file_paths_that_escape_or_mislead(tmp_path: Path, path: str, problem: str) -> None:
     text = HEAD + REPOS + f"### Key Files\n\n- `flovyn-server/src/ok.rs` - fine\n- `flovyn-server/{path}` - bad\n"
@@ -431,7 +457,7 @@ def test_output_symlink_is_written_through_with_force(tmp_path: Path) -> None:
     result = cli("plan", SCHEDULES, "--config", CONFIG, "--output", link, "--force")
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and os.readlink(link) == str(target)
-    assert target.read_text(encoding="utf-8").startswith("# Plan: Workflow Schedules\n")
+    assert target.read_text(encoding="utf-8").startswith(GENERATED_MARKER + "\n# Plan: Workflow Schedules\n")
 
 
 def test_output_that_is_the_design_itself(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
+from planner.files import GENERATED_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ["schedules", "straight-chain", "parallel-waves"]
@@ -52,7 +53,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_one_design_to_stdout_and_to_a_file_are_the_same_bytes(project: Path) -> None:
     code, out, _ = cli("plan", "designs/schedules.md")
-    assert code == 0 and out.startswith("# Plan: Workflow Schedules\n")
+    assert code == 0 and out.startswith(GENERATED_MARKER + "\n# Plan: Workflow Schedules\n")
     assert cli("plan", "designs/schedules.md", "-o", "plans/s.md")[0] == 0
     assert (project / "plans" / "s.md").read_text(encoding="utf-8") == out
 

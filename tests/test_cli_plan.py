@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from planner import __version__
 from planner.cli import app
+from planner.files import GENERATED_MARKER
 
 CONFIG = str(ROOT / "config" / "repos.toml")
 SCHEDULES = str(ROOT / "fixtures" / "schedules.md")
@@ -69,7 +70,7 @@ def parsed(stderr: str) -> list[tuple[str, int, str, str]]:
 def test_plan_prints_markdown_by_default() -> None:
     code, out, err = invoke("plan", SCHEDULES, "--config", CONFIG)
     assert (code, err) == (0, "")
-    assert out.startswith("# Plan: Workflow Schedules\n")
+    assert out.startswith(GENERATED_MARKER + "\n# Plan: Workflow Schedules\n")
     assert "| 2 | flovyn-app, sdk-rust |" in out
     assert "- [ ] **1.1** Write the database migration (schedules, workflow_executions)" in out
 
@@ -94,7 +95,7 @@ def test_unapproved_design_exits_1_with_the_diagnostic_on_stderr(tmp_path: Path)
 def test_allow_unapproved_plans_with_a_warning(tmp_path: Path) -> None:
     design = write(tmp_path, "draft.md", DRAFT)
     code, out, err = invoke("plan", design, "--config", CONFIG, "--allow-unapproved")
-    assert code == 0 and out.startswith("# Plan: Widgets")
+    assert code == 0 and out.startswith(GENERATED_MARKER + "\n# Plan: Widgets")
     assert parsed(err) == [(design, line_of(DRAFT, "**Status:**"), "warning", "not-approved")]
 
 
@@ -115,7 +116,7 @@ def test_output_is_written_by_replacing_the_file(tmp_path: Path) -> None:
     before = target.stat().st_ino
     code, out, err = invoke("plan", SCHEDULES, "--config", CONFIG, "--output", str(target))
     assert (code, out, err) == (0, "", "")
-    assert target.read_text(encoding="utf-8").startswith("# Plan: Workflow Schedules\n")
+    assert target.read_text(encoding="utf-8").startswith(GENERATED_MARKER + "\n# Plan: Workflow Schedules\n")
     # A new inode: the text went to a temporary file renamed over the old one, not into the old one.
     assert target.stat().st_ino != before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.md"]
@@ -222,6 +223,18 @@ def test_check_a_folder_recursively_as_json(tmp_path: Path) -> None:
     assert [d["code"] for d in report[1]["diagnostics"]] == ["not-approved"]
 
 
+def test_check_a_folder_skips_the_plans_planner_wrote(tmp_path: Path) -> None:
+    write(tmp_path, "design.md", GOOD)
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    assert invoke("plan", str(tmp_path / "design.md"), "--config", CONFIG, "--output", str(plans / "p.md"))[0] == 0
+    # A file given by name is always checked; only the search of a folder passes over generated plans.
+    assert invoke("check", str(plans / "p.md"), "--config", CONFIG)[0] == 1
+    code, out, _ = invoke("check", str(tmp_path), "--config", CONFIG, "--format", "json")
+    assert code == 0
+    assert [Path(r["path"]).name for r in json.loads(out)] == ["design.md"]
+
+
 def test_check_an_empty_folder_is_an_error(tmp_path: Path) -> None:
     code, _, err = invoke("check", str(tmp_path), "--config", CONFIG)
     assert code == 1 and parsed(err) == [(str(tmp_path), 1, "error", "no-designs")]
@@ -270,7 +283,7 @@ def test_config_is_found_upward_from_the_working_folder(tmp_path: Path, monkeypa
     monkeypatch.chdir(project(tmp_path))
     monkeypatch.delenv("PLANNER_CONFIG", raising=False)
     code, out, _ = invoke("plan", "w.md")
-    assert code == 0 and out.startswith("# Plan: Widgets")
+    assert code == 0 and out.startswith(GENERATED_MARKER + "\n# Plan: Widgets")
 
 
 def test_planner_config_env_and_no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

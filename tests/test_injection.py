@@ -18,6 +18,7 @@ from planner.annotations import workflow_commands
 from planner.cli import app
 from planner.config import Config, parse_config
 from planner.diagnostics import error
+from planner.files import GENERATED_MARKER
 from planner.graph import render_graph
 from planner.plan import Plan, plan_design
 from planner.progress import REMOVED_HEADING, carry_over, read_progress
@@ -215,8 +216,9 @@ def test_markdown_plan_structure_is_unchanged_by_hostile_text(
     assert found.count("task_list_item") == tasks
     assert found.count("heading") == kinds(reference).count("heading")
     assert found.count("table_row") == len(hostile_plan.waves)
-    assert "block_html" not in found
-    # The only HTML is planner's own markers, one per task, each naming its own task.
+    # The only HTML block is planner's own first line, the generated-file marker.
+    assert found.count("block_html") == 1 and tree[0] == {"type": "block_html", "raw": GENERATED_MARKER + "\n"}
+    # The only inline HTML is planner's own markers, one per task, each naming its own task.
     html = [t for t in _walk(tree) if t["type"] == "inline_html"]
     assert len(html) == tasks
     ids = [decode_id(m.group(1)) for m in map(TASK_MARKER.fullmatch, (t["raw"] for t in html)) if m]
@@ -276,7 +278,7 @@ def test_design_path_cannot_inject_markdown(tmp_path: Path) -> None:
     assert isinstance(tree, list)
     headings = [t for t in _walk(tree) if t["type"] == "heading"]
     assert [h["attrs"]["level"] for h in headings].count(1) == 1
-    assert "block_html" not in kinds(tree) and "Injected" not in kinds(tree)
+    assert kinds(tree).count("block_html") == 1 and "Injected" not in kinds(tree)
     link = next(t for t in _walk(tree) if t["type"] == "link")
     assert link["attrs"]["url"].endswith("a%20%3Cb%3E%20%28c%29.md")
 

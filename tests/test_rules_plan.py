@@ -15,6 +15,7 @@ import pytest
 from rules_support import CONFIG, HEAD, ROOT, findings, line_of, plan_text, tasks_of
 
 from planner.config import load_config, parse_config
+from planner.files import GENERATED_MARKER
 from planner.plan import Plan, plan_design
 from planner.render import render
 from planner.render.markdown import decode_id, inline
@@ -64,9 +65,10 @@ def test_independent_repos_share_a_wave_listed_by_name(tmp_path: Path) -> None:
 
 # -- tasks ----------------------------------------------------------------------------------------
 
-FULL = HEAD + repos_section(
-    "- [x] flovyn-server - API and storage", "- [x] flovyn-app - page", "- [x] sdk-rust - client"
-) + """## API Changes
+FULL = (
+    HEAD
+    + repos_section("- [x] flovyn-server - API and storage", "- [x] flovyn-app - page", "- [x] sdk-rust - client")
+    + """## API Changes
 
 - `POST /api/widgets` - create
 - `GET /api/widgets` - list
@@ -86,6 +88,7 @@ service WidgetService {
 - `flovyn-server/src/widgets.rs` - handlers
 - `flovyn-app/app/widgets/page.tsx` - page
 """
+)
 
 
 def test_migration_comes_first_and_the_provider_tasks_depend_on_it(tmp_path: Path) -> None:
@@ -306,8 +309,9 @@ TASK_LINE = re.compile(r"^- \[ \] \*\*(\d+)\.(\d+)\*\* (.+) <!-- planner:id=(\S+
 def test_markdown_plan_structure(fixture: Path) -> None:
     plan = plan_design(fixture, CONFIG)
     lines = render(plan, "markdown").split("\n")
-    assert lines[0] == f"# Plan: {plan.design.feature}"
-    assert lines[2] == f"- Design: [{plan.design.path}](<{plan.design.path}>)"
+    assert lines[0] == GENERATED_MARKER
+    assert lines[1] == f"# Plan: {plan.design.feature}"
+    assert lines[3] == f"- Design: [{plan.design.path}](<{plan.design.path}>)"
     assert "```mermaid" in lines and "| Wave | Repos |" in lines
     phases = [line for line in lines if line.startswith("## Phase ")]
     assert phases == [f"## Phase {i}: {r.name}" for i, r in enumerate(plan.repos, 1)]

@@ -108,13 +108,15 @@ def _config(explicit: str | None) -> Config:
 
 
 def _design_paths(targets: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
-    """Files as given; directories expanded to the *.md files below them, sorted."""
+    """Files as given; directories expanded to the *.md files below them, sorted, less planner's own output."""
+    from planner.files import is_generated
+
     paths: list[str] = []
     problems: list[Diagnostic] = []
     for target in targets:
         p = Path(target)
         if p.is_dir():
-            found = sorted(str(f) for f in p.rglob("*.md") if f.is_file())
+            found = sorted(str(f) for f in p.rglob("*.md") if f.is_file() and not is_generated(f))
             if not found:
                 problems.append(
                     error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote
 
+from planner.files import GENERATED_MARKER
 from planner.plan import Plan, RepoPlan, Task
 from planner.render.mermaid import render as mermaid
 
@@ -125,10 +126,9 @@ def _context(plan: Plan) -> list[str]:
 
 def render(plan: Plan) -> str:
     design = plan.design
-    numbers = {
-        task.id: f"{i}.{j}" for i, repo in enumerate(plan.repos, 1) for j, task in enumerate(repo.tasks, 1)
-    }
+    numbers = {task.id: f"{i}.{j}" for i, repo in enumerate(plan.repos, 1) for j, task in enumerate(repo.tasks, 1)}
     lines = [
+        GENERATED_MARKER,
         f"# Plan: {inline(design.feature)}",
         "",
         f"- Design: [{inline(design.path)}](<{quote(design.path, safe='/:@._~-')}>)",
