@@ -51,9 +51,7 @@ def warning(code: str, message: str, path: str, line: int) -> Diagnostic:
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
     """Sorted by path, line, severity (errors first), code, message; duplicates dropped."""
     return tuple(
-        sorted(
-            set(diagnostics), key=lambda d: (d.path, d.line, d.severity != Severity.ERROR, d.code, d.message)
-        )
+        sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.severity != Severity.ERROR, d.code, d.message))
     )
 
 

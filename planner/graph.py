@@ -160,8 +160,7 @@ def plan_order(config: Config, selected: Iterable[str]) -> Ordering:
         raise ValueError(f"unknown repo(s): {', '.join(unknown)}")
 
     preds: dict[str, list[str]] = {
-        name: sorted({dep for dep in repo.depends_on if dep in config.repos})
-        for name, repo in config.repos.items()
+        name: sorted({dep for dep in repo.depends_on if dep in config.repos}) for name, repo in config.repos.items()
     }
 
     # Only ancestors of selected repos can influence their order: one reverse BFS, no closure.
@@ -234,9 +233,7 @@ def plan_order(config: Config, selected: Iterable[str]) -> Ordering:
 def render_graph(config: Config, fmt: Literal["mermaid", "dot", "text"]) -> str:
     """The repo dependency graph as a Mermaid flowchart, a DOT digraph, or plain-text waves."""
     names = sorted(config.repos)
-    edges = sorted(
-        (dep, name) for name in names for dep in set(config.repos[name].depends_on) if dep in config.repos
-    )
+    edges = sorted((dep, name) for name in names for dep in set(config.repos[name].depends_on) if dep in config.repos)
     # Ids by sorted position, so a hostile repo name only ever appears inside an escaped label.
     ids = {name: f"n{number}" for number, name in enumerate(names)}
     if fmt == "mermaid":

@@ -53,14 +53,42 @@ SECTIONS = (
 )
 
 # Text with every kind of character a person can type, but no lone surrogates (not encodable).
-_UNICODE = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"), max_size=30
-)
+_UNICODE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"), max_size=30)
 _WORD = st.sampled_from(
     [
-        "schedule", "Ünïcødé", "日本語", "emoji🎉", "‮rtl", "zero\u200bwidth", "tab\there", "\u2028sep",
-        "**bold**", "_em_", "`code`", "[x]", "[ ]", "<b>", "</div>", "<!--", "-->", "|", "\\", "&amp;",
-        "{org_slug}", "%0A", "::error::", "=cmd()", "@sum", "+1", "-1", "#", "```", "~~~", ">", "1.", "*",
+        "schedule",
+        "Ünïcødé",
+        "日本語",
+        "emoji🎉",
+        "‮rtl",
+        "zero\u200bwidth",
+        "tab\there",
+        "\u2028sep",
+        "**bold**",
+        "_em_",
+        "`code`",
+        "[x]",
+        "[ ]",
+        "<b>",
+        "</div>",
+        "<!--",
+        "-->",
+        "|",
+        "\\",
+        "&amp;",
+        "{org_slug}",
+        "%0A",
+        "::error::",
+        "=cmd()",
+        "@sum",
+        "+1",
+        "-1",
+        "#",
+        "```",
+        "~~~",
+        ">",
+        "1.",
+        "*",
     ]
 )
 _TEXT = st.one_of(_UNICODE, st.lists(_WORD, min_size=1, max_size=6).map(" ".join))
@@ -84,8 +112,23 @@ _SEPARATOR = st.sampled_from([" - ", " – ", ": ", " -> ", " ", "", " — "])  
 _PATH = st.one_of(
     st.sampled_from(
         [
-            "src/lib.rs", "a/b/c.py", "/etc/passwd", "../x", "a/../../b", "%2e%2e/x", "a\\b", "a\x00b",
-            "C:/x", "c:\\x", "dir/", "a//b", "./a", "with space.rs", "ünï/cødé.rs", "", "[org]/page.tsx",
+            "src/lib.rs",
+            "a/b/c.py",
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "%2e%2e/x",
+            "a\\b",
+            "a\x00b",
+            "C:/x",
+            "c:\\x",
+            "dir/",
+            "a//b",
+            "./a",
+            "with space.rs",
+            "ünï/cødé.rs",
+            "",
+            "[org]/page.tsx",
         ]
     ),
     _UNICODE,
@@ -364,9 +407,7 @@ _PROVENANCE = re.compile(r"sha256|provenance|commit|generated", re.IGNORECASE)
 def plan_shape(dumped: Any) -> Any:
     """A dumped plan without source positions or provenance: what must not move when lines do."""
     if isinstance(dumped, dict):
-        return {
-            k: plan_shape(v) for k, v in dumped.items() if k not in _LINE_KEYS and not _PROVENANCE.search(k)
-        }
+        return {k: plan_shape(v) for k, v in dumped.items() if k not in _LINE_KEYS and not _PROVENANCE.search(k)}
     if isinstance(dumped, list | tuple):
         items = [plan_shape(v) for v in dumped]
         return items
@@ -388,16 +429,51 @@ def write(directory: Path, name: str, data: bytes | str) -> Path:
 
 _TOML_KEY = st.one_of(
     st.sampled_from(
-        ["description", "language", "depends_on", "provides", "consumes", "verify", "aliases", "name", "version",
-         "github", "jira", "labels", "depend_on", "repos", "path", "sha256"]
+        [
+            "description",
+            "language",
+            "depends_on",
+            "provides",
+            "consumes",
+            "verify",
+            "aliases",
+            "name",
+            "version",
+            "github",
+            "jira",
+            "labels",
+            "depend_on",
+            "repos",
+            "path",
+            "sha256",
+        ]
     ),
     st.sampled_from(['"quoted key"', '"a.b"', "a.b", "'lit'", '""', "ünï"]),
 )
 _TOML_VALUE = st.one_of(
     st.sampled_from(
-        ['"x"', "1", "1.0", "true", "[]", '["a", "b"]', '["rest", "grpc"]', '["bogus"]', "{}", '{ github = "o/r" }',
-         '"""\nmulti\n"""', "'''\nlit\n'''", '"unterminated', "[1, [2, [3]]]", "1979-05-27", '["a",\n"b"]', "[",
-         '"\\u0000"', "nan", "inf"]
+        [
+            '"x"',
+            "1",
+            "1.0",
+            "true",
+            "[]",
+            '["a", "b"]',
+            '["rest", "grpc"]',
+            '["bogus"]',
+            "{}",
+            '{ github = "o/r" }',
+            '"""\nmulti\n"""',
+            "'''\nlit\n'''",
+            '"unterminated',
+            "[1, [2, [3]]]",
+            "1979-05-27",
+            '["a",\n"b"]',
+            "[",
+            '"\\u0000"',
+            "nan",
+            "inf",
+        ]
     ),
     _UNICODE.map(lambda t: '"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"'),
 )

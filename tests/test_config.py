@@ -75,9 +75,7 @@ def test_config_is_frozen() -> None:
 
 
 def test_repos_sorted_regardless_of_file_order(tmp_path: Path) -> None:
-    config, diagnostics = parse_config(
-        config_text(repo_toml("zeta"), repo_toml("alpha"), repo_toml("mid")), "x"
-    )
+    config, diagnostics = parse_config(config_text(repo_toml("zeta"), repo_toml("alpha"), repo_toml("mid")), "x")
     assert diagnostics == ()
     assert config is not None
     assert list(config.repos) == ["alpha", "mid", "zeta"]
@@ -269,9 +267,7 @@ def test_unknown_dependency_with_suggestion() -> None:
 
 
 def test_dependency_on_alias_points_at_canonical_name() -> None:
-    text = config_text(
-        repo_toml("flovyn-server", aliases=["server"]), repo_toml("app", depends_on=["Server"])
-    )
+    text = config_text(repo_toml("flovyn-server", aliases=["server"]), repo_toml("app", depends_on=["Server"]))
     _, diagnostics = parse_config(text, "x")
     diag = only(diagnostics, "config-unknown-dependency")
     assert "did you mean 'flovyn-server'" in diag.message
@@ -373,9 +369,7 @@ def test_huge_cycle_reported_compactly() -> None:
     n = 10_000
     parts = ["version = 1"]
     for i in range(n):
-        parts.append(
-            f'[repos.r{i:05d}]\ndescription = "d"\nlanguage = "x"\ndepends_on = ["r{(i + 1) % n:05d}"]'
-        )
+        parts.append(f'[repos.r{i:05d}]\ndescription = "d"\nlanguage = "x"\ndepends_on = ["r{(i + 1) % n:05d}"]')
     config, diagnostics = parse_config("\n".join(parts), "big.toml")
     assert config is None
     diag = only(diagnostics, "config-cycle")

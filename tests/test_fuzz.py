@@ -108,9 +108,7 @@ CLI_FUZZ = settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))
 # Found by a 5,000-example run: a form feed in a message is one line to the Actions runner.
 @example(data=b"\xef\xbb\xbf**Status:** 0\x0c0\nGET /api/x\n", command="plan", fmt="github")
 @given(data=design_bytes(), command=st.sampled_from(["plan", "check"]), fmt=st.sampled_from(["text", "json", "github"]))
-def test_cli_plan_and_check_exit_0_or_1_with_diagnostics(
-    workdir: Path, data: bytes, command: str, fmt: str
-) -> None:
+def test_cli_plan_and_check_exit_0_or_1_with_diagnostics(workdir: Path, data: bytes, command: str, fmt: str) -> None:
     path = write(workdir, "cli.md", data)
     args = [command, str(path), "--config", str(EXAMPLE_CONFIG)]
     if command == "plan":

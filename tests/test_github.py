@@ -164,8 +164,15 @@ def assert_converged(server: FakeGitHub, design: Path, config: Path = CONFIG) ->
 
 def snapshot(server: FakeGitHub) -> list[tuple[Any, ...]]:
     return [
-        (i["repository_url"], i["number"], i["title"], i["body"], i["state"], sorted(x["name"] for x in i["labels"]),
-         server.blockers(i))
+        (
+            i["repository_url"],
+            i["number"],
+            i["title"],
+            i["body"],
+            i["state"],
+            sorted(x["name"] for x in i["labels"]),
+            server.blockers(i),
+        )
         for i in server.all_issues()
     ]
 
@@ -374,12 +381,21 @@ def test_labels_match_case_insensitively_and_a_persons_labels_stay(server: FakeG
     sync(server, clock, SCHEDULES)
     assert len(server.writes()) == writes  # "Backend" is "backend": no endless relabelling
     repo = server.repos["flovyn/flovyn-server"]
-    issue["labels"] = [repo.labels["backend"], repo.labels["planner"], {"id": 1, "name": "priority:high"},
-                       {"id": 2, "name": "kind:grpc"}, repo.labels["feature:workflow-schedules"]]
+    issue["labels"] = [
+        repo.labels["backend"],
+        repo.labels["planner"],
+        {"id": 1, "name": "priority:high"},
+        {"id": 2, "name": "kind:grpc"},
+        repo.labels["feature:workflow-schedules"],
+    ]
     result = sync(server, clock, SCHEDULES)
     assert [a.verb for a in result.actions] == ["update"]
     assert {label["name"] for label in issue["labels"]} == {
-        "Backend", "Planner", "priority:high", "kind:rest", "feature:workflow-schedules"
+        "Backend",
+        "Planner",
+        "priority:high",
+        "kind:rest",
+        "feature:workflow-schedules",
     }
 
 
@@ -408,8 +424,13 @@ def test_dry_run_sends_no_write_and_lists_what_a_run_does(server: FakeGitHub, cl
 
 
 def test_rate_limits_and_server_errors_are_waited_out(server: FakeGitHub, clock: FakeClock) -> None:
-    server.fail("POST", r"/repos/flovyn/flovyn-server/issues", 403, headers={"retry-after": "7"},
-                message="You have exceeded a secondary rate limit")
+    server.fail(
+        "POST",
+        r"/repos/flovyn/flovyn-server/issues",
+        403,
+        headers={"retry-after": "7"},
+        message="You have exceeded a secondary rate limit",
+    )
     server.fail("POST", r".*/dependencies/blocked_by", 429, headers={"retry-after": "3"})
     server.fail("GET", r"/repos/flovyn/flovyn-app/issues", 502, times=2)
     server.fail("POST", r"/repos/flovyn/sdk-rust/issues", 502)  # refused before anything was made
@@ -432,8 +453,13 @@ def test_writes_are_spaced_by_the_minimum_interval(server: FakeGitHub, clock: Fa
 def test_exhausted_rate_limit_waits_for_the_reset(server: FakeGitHub, clock: FakeClock) -> None:
     reset = int(clock.t) + 40
     server.limit_after = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
-    server.fail("POST", r"/repos/flovyn/flovyn-app/issues", 403, message="API rate limit exceeded",
-                headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset + 100)})
+    server.fail(
+        "POST",
+        r"/repos/flovyn/flovyn-app/issues",
+        403,
+        message="API rate limit exceeded",
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset + 100)},
+    )
     sync(server, clock, SCHEDULES)
     assert all(r.time >= reset for r in server.requests[1:])
     app_creates = [r for r in server.requests if r.method == "POST" and r.path == "/repos/flovyn/flovyn-app/issues"]
@@ -595,8 +621,20 @@ def test_cli_sync_as_a_process_against_an_enterprise_api_root(clock: FakeClock) 
         for name in ("flovyn-server", "flovyn-app", "sdk-rust", "sdk-python", "sdk-kotlin"):
             fake.add_repo(f"flovyn/{name}")
         env = {**os.environ, "GITHUB_TOKEN": TOKEN}
-        args = [sys.executable, "-m", "planner", "sync", "github", str(SCHEDULES), "--config", str(CONFIG),
-                "--api-url", fake.url, "--min-interval", "0"]
+        args = [
+            sys.executable,
+            "-m",
+            "planner",
+            "sync",
+            "github",
+            str(SCHEDULES),
+            "--config",
+            str(CONFIG),
+            "--api-url",
+            fake.url,
+            "--min-interval",
+            "0",
+        ]
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
         assert_converged(fake, SCHEDULES)

@@ -43,9 +43,7 @@ def plan_in_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, fmt
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PLANNER_CONFIG", raising=False)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
-    result = CliRunner().invoke(
-        app, ["plan", f"fixtures/{name}.md", "--config", "config/repos.toml", "--format", fmt]
-    )
+    result = CliRunner().invoke(app, ["plan", f"fixtures/{name}.md", "--config", "config/repos.toml", "--format", fmt])
     assert result.exit_code == 0, result.output
     return result.stdout
 

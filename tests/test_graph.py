@@ -19,8 +19,7 @@ def make_config(deps: Mapping[str, Iterable[str]], order: Sequence[str] | None =
     """A Config built in memory; `order` is the insertion order of the repos table."""
     names = list(order) if order is not None else list(deps)
     repos = {
-        name: RepoConfig(name=name, description=name, language="x", depends_on=tuple(deps[name]))
-        for name in names
+        name: RepoConfig(name=name, description=name, language="x", depends_on=tuple(deps[name])) for name in names
     }
     return Config(version=1, repos=repos, path="mem.toml", sha256="0" * 64)
 
@@ -164,9 +163,7 @@ def test_repo_graph_edges_upstream_to_downstream() -> None:
 
 
 def test_find_cycles() -> None:
-    config = make_config(
-        {"a": ["b"], "b": ["c"], "c": ["a"], "s": ["s"], "x": ["y"], "y": ["x"], "free": ["a"]}
-    )
+    config = make_config({"a": ["b"], "b": ["c"], "c": ["a"], "s": ["s"], "x": ["y"], "y": ["x"], "free": ["a"]})
     cycles = find_cycles(config)
     # Graph direction: c depends on b, so the edge runs b -> c.
     assert cycles == [["a", "c", "b"], ["s"], ["x", "y"]]
@@ -251,9 +248,7 @@ def test_render_escapes_hostile_names() -> None:
     # Every quote inside the label is escaped, so the label ends where we expect.
     assert '"' not in label.replace('\\"', "")
     assert "\n" not in label
-    assert [line for line in dot.splitlines() if line.endswith(";") and "label=" not in line][1:] == [
-        "    n0 -> n1;"
-    ]
+    assert [line for line in dot.splitlines() if line.endswith(";") and "label=" not in line][1:] == ["    n0 -> n1;"]
 
 
 def test_render_rejects_unknown_format() -> None:

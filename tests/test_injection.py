@@ -59,7 +59,7 @@ HOSTILE = [
     "trailing backslash \\",
     "%0A::set-output name=x::y",
     "::error file=a.md,line=1::forged",
-    "=HYPERLINK(\"http://x\",\"y\")",
+    '=HYPERLINK("http://x","y")',
     "+SUM(1,2)",
     "-2+3",
     "@SUM(A1)",
@@ -200,9 +200,7 @@ def benign_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-def test_markdown_plan_structure_is_unchanged_by_hostile_text(
-    tmp_path: Path, benign_plan: Plan, hostile: str
-) -> None:
+def test_markdown_plan_structure_is_unchanged_by_hostile_text(tmp_path: Path, benign_plan: Plan, hostile: str) -> None:
     hostile_plan = plan_for(tmp_path, design(hostile), config_for(hostile))
     # The hostile text did reach the plan (else this would prove nothing).
     dumped = json.dumps(hostile_plan.model_dump(mode="json"), ensure_ascii=False)

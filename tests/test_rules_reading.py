@@ -112,7 +112,9 @@ def test_no_title_is_a_warning_and_the_file_name_is_the_feature(tmp_path: Path) 
 
 # -- encodings ------------------------------------------------------------------------------------
 
-LINES_TEXT = HEAD + """## Affected Repositories
+LINES_TEXT = (
+    HEAD
+    + """## Affected Repositories
 
 - [x] flovyn-server - widgets API
 - [x] flovyn-sever - typo
@@ -121,6 +123,7 @@ LINES_TEXT = HEAD + """## Affected Repositories
 
 - [ ] Do widgets expire?
 """
+)
 
 
 @pytest.mark.parametrize(

@@ -126,11 +126,15 @@ def test_key_files_in_unknown_or_unchecked_repos_are_errors(tmp_path: Path) -> N
 
 
 def test_key_file_tasks_carry_the_repo_relative_path(tmp_path: Path) -> None:
-    text = HEAD + SERVER + (
-        "## Key Files\n\n"
-        "- `server/src/widgets.rs` - widget handlers\n"
-        "- not a key file\n"
-        "- `flovyn-server/src/widgets.rs` - the same file again\n"
+    text = (
+        HEAD
+        + SERVER
+        + (
+            "## Key Files\n\n"
+            "- `server/src/widgets.rs` - widget handlers\n"
+            "- not a key file\n"
+            "- `flovyn-server/src/widgets.rs` - the same file again\n"
+        )
     )
     plan = plan_text(tmp_path, text)
     assert findings(plan) == [
@@ -207,8 +211,10 @@ def test_grpc_methods_with_and_without_their_service(tmp_path: Path) -> None:
 
 
 def test_malformed_api_lines_in_code_are_errors(tmp_path: Path) -> None:
-    text = HEAD + SERVER + (
-        "## API Changes\n\n```\nrpc Half(Request) returns\nGET api/widgets\nPOST /api/widgets and more\n```\n"
+    text = (
+        HEAD
+        + SERVER
+        + ("## API Changes\n\n```\nrpc Half(Request) returns\nGET api/widgets\nPOST /api/widgets and more\n```\n")
     )
     assert findings(plan_text(tmp_path, text)) == [
         ("error", "grpc-syntax", line_of(text, "rpc Half")),
@@ -227,7 +233,10 @@ def test_prose_that_starts_with_a_verb_is_not_an_endpoint(tmp_path: Path) -> Non
 
 
 def test_sql_statements_give_tables_and_columns(tmp_path: Path) -> None:
-    text = HEAD + SERVER + """## Database Changes
+    text = (
+        HEAD
+        + SERVER
+        + """## Database Changes
 
 ```sql
 -- widgets owned by an organization
@@ -242,6 +251,7 @@ ALTER TABLE organizations ADD COLUMN widget_quota INTEGER;
 
 - this bullet is ignored: the SQL says it all
 """
+    )
     plan = plan_text(tmp_path, text)
     assert findings(plan) == []
     got = [(c.tables, c.columns, c.line) for c in plan.context.database]
@@ -258,9 +268,13 @@ ALTER TABLE organizations ADD COLUMN widget_quota INTEGER;
 
 
 def test_database_bullets_when_there_is_no_sql(tmp_path: Path) -> None:
-    text = HEAD + SERVER + (
-        "## Database Changes\n\n```rust\nlet not_sql = 1;\n```\n\n"
-        "- new table `widgets`\n- index on `(org_id, name)`\n"
+    text = (
+        HEAD
+        + SERVER
+        + (
+            "## Database Changes\n\n```rust\nlet not_sql = 1;\n```\n\n"
+            "- new table `widgets`\n- index on `(org_id, name)`\n"
+        )
     )
     plan = plan_text(tmp_path, text)
     assert [(c.text, c.line) for c in plan.context.database] == [
@@ -276,7 +290,10 @@ def test_empty_database_section_gives_no_migration(tmp_path: Path) -> None:
 
 
 def test_domain_model_types_with_their_fence_language(tmp_path: Path) -> None:
-    text = HEAD + SERVER + """## Domain Model
+    text = (
+        HEAD
+        + SERVER
+        + """## Domain Model
 
 ```rust
 pub struct Widget {
@@ -294,6 +311,7 @@ data class WidgetDto(val id: String)
 message WidgetEvent {}
 ```
 """
+    )
     plan = plan_text(tmp_path, text)
     assert [(t.name, t.language, t.line) for t in plan.context.domain_types] == [
         ("Widget", "rust", line_of(text, "struct Widget")),
@@ -359,7 +377,10 @@ POST /api/orgs/{org_slug}/examples
 
 
 def test_lines_inside_nested_lists_and_block_quotes(tmp_path: Path) -> None:
-    text = HEAD + SERVER + """## API Changes
+    text = (
+        HEAD
+        + SERVER
+        + """## API Changes
 
 - REST:
   - `GET /a`
@@ -384,6 +405,7 @@ def test_lines_inside_nested_lists_and_block_quotes(tmp_path: Path) -> None:
 
 > - [ ] {placeholder} in a quoted question
 """
+    )
     plan = plan_text(tmp_path, text)
     got = [(e.method, e.line) for e in plan.context.endpoints]
     assert got == [

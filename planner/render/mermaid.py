@@ -27,6 +27,4 @@ def flowchart(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> str:
 
 
 def render(plan: Plan) -> str:
-    return flowchart(
-        (r.name for r in plan.repos), ((up, r.name) for r in plan.repos for up in r.depends_on)
-    )
+    return flowchart((r.name for r in plan.repos), ((up, r.name) for r in plan.repos for up in r.depends_on))

@@ -80,9 +80,7 @@ class GitHubClient:
     def __enter__(self) -> GitHubClient:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     def close(self) -> None:

@@ -149,9 +149,7 @@ def _configured_repos(config: Config) -> set[str]:
 
 
 def _listing(run: _Run, repo: str) -> list[dict[str, Any]]:
-    items = run.gh.get_all(
-        f"repos/{repo}/issues", {"labels": PLANNER_LABEL, "state": "all", "per_page": 100}
-    )
+    items = run.gh.get_all(f"repos/{repo}/issues", {"labels": PLANNER_LABEL, "state": "all", "per_page": 100})
     # The issues endpoint lists pull requests too; a PR is never a task's issue.
     return [item for item in items if "pull_request" not in item]
 
@@ -318,4 +316,3 @@ def _retire(run: _Run, repo: str, task_id: str, issue: _Issue) -> None:
         body = {"state": "closed", "state_reason": "not_planned"}
         run.gh.write("PATCH", f"repos/{repo}/issues/{issue.number}", body, idempotent=True)
     run.act(Action("close", repo, task_id, issue.number, "(no longer in the plan)"))
-
