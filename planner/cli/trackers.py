@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 
 __all__ = ["export_github", "export_jira", "export_taskwarrior", "sync_github", "sync_taskwarrior"]
 
+DesignArgument = Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)]
+TrackerOutput = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the file here (atomically) instead of stdout.", show_default=False),
+]
+TrackerForce = Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")]
+
 
 # -- GitHub Issues -------------------------------------------------------------------------------
 
@@ -48,7 +55,7 @@ def _github_issues(
 
 @export_app.command("github")
 def export_github(
-    design: Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)],
+    design: DesignArgument,
     config: ConfigOption = None,
     output: Annotated[
         Path | None,
@@ -80,7 +87,7 @@ def export_github(
 
 @sync_app.command("github")
 def sync_github(
-    design: Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)],
+    design: DesignArgument,
     config: ConfigOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the create/update/link/close actions; send no write.")
@@ -164,16 +171,9 @@ def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], d
         _fail([error("output", str(exc), str(output), 1)])
 
 
-TrackerOutput = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", help="Write the file here (atomically) instead of stdout.", show_default=False),
-]
-TrackerForce = Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")]
-
-
 @export_app.command("taskwarrior")
 def export_taskwarrior(
-    design: Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)],
+    design: DesignArgument,
     config: ConfigOption = None,
     output: TrackerOutput = None,
     force: TrackerForce = False,
@@ -191,7 +191,7 @@ def export_taskwarrior(
 
 @sync_app.command("taskwarrior")
 def sync_taskwarrior(
-    design: Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)],
+    design: DesignArgument,
     config: ConfigOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would be added, modified or left alone; change nothing.")
@@ -237,7 +237,7 @@ def sync_taskwarrior(
 
 @export_app.command("jira")
 def export_jira(
-    design: Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)],
+    design: DesignArgument,
     config: ConfigOption = None,
     output: TrackerOutput = None,
     force: TrackerForce = False,
