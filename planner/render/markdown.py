@@ -65,18 +65,19 @@ def _fenced(body: str, info: str = "") -> list[str]:
     return [f"{fence}{info}", *body.rstrip("\n").split("\n"), fence]
 
 
-def _task_lines(task: Task, number: str, numbers: dict[str, str]) -> list[str]:
-    lines = [f"- [ ] **{number}** {inline(task.title)} <!-- planner:id={encode_id(task.id)} -->"]
-    lines += [f"  File: {code(f)}" for f in task.files]
+def _task_lines(task: Task, number: str, numbers: dict[str, str], lines: list[str]) -> None:
+    # Appends rather than returns: a big plan has tens of thousands of tasks, each list a cost.
+    lines.append(f"- [ ] **{number}** {inline(task.title)} <!-- planner:id={encode_id(task.id)} -->")
+    for f in task.files:
+        lines.append(f"  File: {code(f)}")
     if task.depends_on:
         after = ", ".join(numbers[d] if d in numbers else code(d) for d in task.depends_on)
         lines.append(f"  After: {after}")
-    return lines
 
 
-def _phase(index: int, repo: RepoPlan, numbers: dict[str, str]) -> list[str]:
+def _phase(index: int, repo: RepoPlan, numbers: dict[str, str], lines: list[str]) -> None:
     upstream = ", ".join(repo.depends_on) if repo.depends_on else "none"
-    lines = [
+    lines += [
         f"## Phase {index}: {inline(repo.name)}",
         "",
         f"{inline(repo.description)}",
@@ -90,12 +91,12 @@ def _phase(index: int, repo: RepoPlan, numbers: dict[str, str]) -> list[str]:
     lines += ["", "### Tasks", ""]
     if repo.tasks:
         for task in repo.tasks:
-            lines += _task_lines(task, numbers[task.id], numbers)
+            _task_lines(task, numbers[task.id], numbers, lines)
     else:
         lines.append("No task follows from the design for this repo: see its change above.")
     if repo.verify:
         lines += ["", "### Verification", "", *_fenced("\n".join(repo.verify), "sh")]
-    return [*lines, ""]
+    lines.append("")
 
 
 def _context(plan: Plan) -> list[str]:
@@ -143,7 +144,7 @@ def render(plan: Plan) -> str:
     lines.append("")
     lines += _context(plan)
     for i, repo in enumerate(plan.repos, 1):
-        lines += _phase(i, repo, numbers)
+        _phase(i, repo, numbers, lines)
     notes = [d for d in plan.diagnostics if d.severity == "warning"]
     if notes:
         lines += ["## Warnings", ""]

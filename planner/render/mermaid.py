@@ -9,11 +9,13 @@ from planner.plan import Plan
 __all__ = ["flowchart", "label", "render"]
 
 _ENTITIES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "&": "#amp;", "`": "#96;"}
+# One pass in C rather than a join over characters: an org chart can have ten thousand labels.
+_ENTITY_TABLE = str.maketrans(_ENTITIES)
 
 
 def label(text: str) -> str:
     """A Mermaid label body: quotes, angle brackets, hashes and backticks as entity codes."""
-    return "".join(_ENTITIES.get(c, c) for c in " ".join(text.split()))
+    return " ".join(text.split()).translate(_ENTITY_TABLE)
 
 
 def flowchart(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> str:
