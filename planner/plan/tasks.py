@@ -37,6 +37,14 @@ def derive_tasks(
     def consumes(surface: str) -> list[str]:
         return list(dict.fromkeys(consuming.get(surface, ())))
 
+    # A repo's migration comes first and every other task of that repo waits for it. Known up front, so each
+    # task is built once with its final depends_on (no copy per task: big plans have tens of thousands).
+    migration: dict[str, str] = {}
+
+    def after(name: str, depends_on: tuple[str, ...] = ()) -> tuple[str, ...]:
+        first = migration.get(name)
+        return depends_on if first is None else tuple(sorted({first, *depends_on}))
+
     if doc.db_changes:
         owners = provides("database")
         if not owners:
@@ -52,6 +60,7 @@ def derive_tasks(
         tables = sorted({t for c in doc.db_changes for t in c.tables})
         title = "Write the database migration" + (f" ({', '.join(tables)})" if tables else "")
         for name in owners:
+            migration[name] = f"{name}:migration"
             drafts[name].append(
                 Task(id=f"{name}:migration", kind="migration", title=title, source_line=doc.db_changes[0].line)
             )
@@ -66,7 +75,13 @@ def derive_tasks(
         provider_ids = tuple(f"{p}:{kind}:{subject}" for p in providers)
         for name in providers:
             drafts[name].append(
-                Task(id=f"{name}:{kind}:{subject}", kind=kind, title=f"Implement {shown}", source_line=line)  # type: ignore[arg-type]
+                Task(
+                    id=f"{name}:{kind}:{subject}",
+                    kind=kind,  # type: ignore[arg-type]
+                    title=f"Implement {shown}",
+                    depends_on=after(name),
+                    source_line=line,
+                )
             )
         for name in consumes(kind):
             drafts[name].append(
@@ -74,7 +89,7 @@ def derive_tasks(
                     id=f"{name}:{kind}:{subject}",
                     kind=kind,  # type: ignore[arg-type]
                     title=f"Call {shown}",
-                    depends_on=provider_ids,
+                    depends_on=after(name, provider_ids),
                     source_line=line,
                 )
             )
@@ -121,17 +136,10 @@ def derive_tasks(
                 kind="file",
                 title=kf.description or f"Change {kf.path}",
                 files=(kf.path,),
+                depends_on=after(owner),
                 source_line=kf.line,
             )
         )
 
-    tasks: dict[str, tuple[Task, ...]] = {}
-    for name, items in drafts.items():
-        ordered = sorted(items, key=lambda t: (KIND_ORDER[t.kind], t.id))
-        if ordered and ordered[0].kind == "migration":
-            first = ordered[0].id
-            ordered = [ordered[0]] + [
-                t.model_copy(update={"depends_on": tuple(sorted({first, *t.depends_on}))}) for t in ordered[1:]
-            ]
-        tasks[name] = tuple(ordered)
+    tasks = {name: tuple(sorted(items, key=lambda t: (KIND_ORDER[t.kind], t.id))) for name, items in drafts.items()}
     return tasks, problems
