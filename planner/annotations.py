@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planner.diagnostics import Diagnostic, sort_diagnostics
+from planner.diagnostics import Diagnostic, Severity, sort_diagnostics
 
 __all__ = ["escape_data", "escape_property", "workflow_command", "workflow_commands"]
 
@@ -24,7 +24,7 @@ def escape_property(text: str) -> str:
 
 
 def workflow_command(diagnostic: Diagnostic) -> str:
-    """One diagnostic as one `::error` or `::warning` line."""
+    """One diagnostic as one `::error`, `::warning` or `::notice` line."""
     properties = ",".join(
         [
             f"file={escape_property(diagnostic.path)}",
@@ -32,7 +32,8 @@ def workflow_command(diagnostic: Diagnostic) -> str:
             f"title={escape_property(f'planner {diagnostic.code}')}",
         ]
     )
-    return f"::{diagnostic.severity.value} {properties}::{escape_data(diagnostic.message)}"
+    level = "notice" if diagnostic.severity is Severity.NOTE else diagnostic.severity.value
+    return f"::{level} {properties}::{escape_data(diagnostic.message)}"
 
 
 def workflow_commands(diagnostics: Iterable[Diagnostic]) -> list[str]:

@@ -6,12 +6,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Diagnostic", "Severity", "error", "has_errors", "one_line", "sort_diagnostics", "strictened", "warning"]
+__all__ = [
+    "Diagnostic",
+    "Severity",
+    "error",
+    "has_errors",
+    "note",
+    "one_line",
+    "sort_diagnostics",
+    "strictened",
+    "warning",
+]
 
 
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    # What the planner did that an author may want to know (a line read from outside its canonical
+    # section): never an error, not even under `--strict`.
+    NOTE = "note"
+
+
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 
 
 @dataclass(frozen=True)
@@ -48,15 +64,19 @@ def warning(code: str, message: str, path: str, line: int) -> Diagnostic:
     return Diagnostic(Severity.WARNING, code, message, path, max(line, 1))
 
 
+def note(code: str, message: str, path: str, line: int) -> Diagnostic:
+    return Diagnostic(Severity.NOTE, code, message, path, max(line, 1))
+
+
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
-    """Sorted by path, line, severity (errors first), code, message; duplicates dropped."""
+    """Sorted by path, line, severity (errors, warnings, notes), code, message; duplicates dropped."""
     return tuple(
-        sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.severity != Severity.ERROR, d.code, d.message))
+        sorted(set(diagnostics), key=lambda d: (d.path, d.line, _SEVERITY_RANK[d.severity], d.code, d.message))
     )
 
 
 def strictened(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
-    """`--strict`: every warning becomes an error."""
+    """`--strict`: every warning becomes an error (notes stay notes)."""
     return tuple(
         Diagnostic(Severity.ERROR, d.code, d.message, d.path, d.line) if d.severity is Severity.WARNING else d
         for d in diagnostics

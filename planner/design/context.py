@@ -25,9 +25,8 @@ CONTEXT_SECTIONS: tuple[str, ...] = (
 )
 
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[ivx]+\.|[a-z]\.)\s+")
-_CONTEXT = re.compile(
-    r"^(?:" + "|".join(r"[\s_-]+".join(map(re.escape, re.split(r"[ -]", name))) for name in CONTEXT_SECTIONS) + r")(?:e?s)?\b"
-)
+_WORDS = (r"[\s_-]+".join(map(re.escape, re.split(r"[ -]", name))) for name in CONTEXT_SECTIONS)
+_CONTEXT = re.compile(r"^(?:" + "|".join(_WORDS) + r")(?:e?s)?\b")
 
 
 def is_context_heading(text: str) -> bool:

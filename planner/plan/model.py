@@ -104,7 +104,7 @@ class ContextModel(_Frozen):
 
 
 class DiagnosticModel(_Frozen):
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "note"]
     code: str
     message: str
     path: str
