@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -180,63 +181,76 @@ _DOMAIN = st.sampled_from(
 )
 
 
+def _heading(draw: st.DrawFn) -> list[str]:
+    level = draw(st.integers(1, 7))
+    name = draw(st.one_of(st.sampled_from(SECTIONS), _TEXT))
+    deco = draw(st.sampled_from(["{}", "**{}**", "3. {}", "{}:", "`{}`", "IV. {}", "{} #"]))
+    return ["#" * level + draw(st.sampled_from([" ", "", "  "])) + deco.format(name)]
+
+
+def _fenced(draw: st.DrawFn) -> list[str]:
+    fence = draw(st.sampled_from(["```", "~~~", "````", "```sql", "```protobuf", "```rust", "~~~ts x"]))
+    body = draw(st.lists(st.one_of(_REST, _RPC, _SQL, _DOMAIN, _TEXT), max_size=5))
+    closed = draw(st.booleans())
+    return [fence, *body, *([fence[:3]] if closed else [])]
+
+
+def _nested(draw: st.DrawFn) -> list[str]:
+    prefix = draw(st.lists(st.sampled_from(["> ", "- ", "  ", "1. ", "* ", ">", "    "]), max_size=14))
+    inner = draw(_block_flat)
+    return ["".join(prefix) + line for line in inner]
+
+
+def _table(draw: st.DrawFn) -> list[str]:
+    cols = draw(st.integers(1, 4))
+    rows = draw(st.lists(st.lists(_TEXT, min_size=cols, max_size=cols), max_size=3))
+    header = "| " + " | ".join(f"h{i}" for i in range(cols)) + " |"
+    return [header, "|" + "---|" * cols, *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def _field(draw: st.DrawFn) -> list[str]:
+    field_name = draw(st.sampled_from(["Status", "Date", "Branch", "status", "STATUS"]))
+    value = draw(
+        st.one_of(
+            st.sampled_from(["Approved", "approved (2026-01-01)", "Draft | Review | Approved", "Draft", ""]),
+            _TEXT,
+        )
+    )
+    return [draw(st.sampled_from(["**{}:** {}", "{}: {}", "*{}*: {}", "__{}__:{}"])).format(field_name, value)]
+
+
+# The template's pieces, by kind: a strategy for one line, or a function drawing several lines.
+_PIECES: tuple[st.SearchStrategy[str] | Callable[[st.DrawFn], list[str]], ...] = (
+    _heading,
+    st.tuples(_CHECKBOX, _NAME, _SEPARATOR, _TEXT).map("".join),
+    _KEY_FILE,
+    _REST,
+    _RPC,
+    _SQL,
+    _fenced,
+    _nested,
+    _table,
+    st.sampled_from(["<!-- note -->", "<!--", "-->", "<!-- a", "b -->", "<div>", "</div>"]),
+    _field,
+    st.just(""),
+    _TEXT,
+    st.sampled_from(["- [x] Question? yes", "- [ ] Open question", "- [x]", "- [ ]"]),
+    st.sampled_from(["===", "---", "***", "Title", "    indented code", "\t- tabbed"]),
+    st.sampled_from(["{Feature Name} Design", "YYYY-MM-DD", "{describe changes}"]),
+    _DOMAIN,
+)
+
+
 @st.composite
 def _block(draw: st.DrawFn) -> list[str]:
     """One template piece, as lines."""
-    kind = draw(st.integers(0, 17))
-    if kind == 0:
-        level = draw(st.integers(1, 7))
-        name = draw(st.one_of(st.sampled_from(SECTIONS), _TEXT))
-        deco = draw(st.sampled_from(["{}", "**{}**", "3. {}", "{}:", "`{}`", "IV. {}", "{} #"]))
-        return ["#" * level + draw(st.sampled_from([" ", "", "  "])) + deco.format(name)]
-    if kind == 1:
-        return [draw(_CHECKBOX) + draw(_NAME) + draw(_SEPARATOR) + draw(_TEXT)]
-    if kind == 2:
-        return [draw(_KEY_FILE)]
-    if kind == 3:
-        return [draw(_REST)]
-    if kind == 4:
-        return [draw(_RPC)]
-    if kind == 5:
-        return [draw(_SQL)]
-    if kind == 6:
-        fence = draw(st.sampled_from(["```", "~~~", "````", "```sql", "```protobuf", "```rust", "~~~ts x"]))
-        body = draw(st.lists(st.one_of(_REST, _RPC, _SQL, _DOMAIN, _TEXT), max_size=5))
-        closed = draw(st.booleans())
-        return [fence, *body, *([fence[:3]] if closed else [])]
-    if kind == 7:
-        prefix = draw(st.lists(st.sampled_from(["> ", "- ", "  ", "1. ", "* ", ">", "    "]), max_size=14))
-        inner = draw(_block_flat)
-        return ["".join(prefix) + line for line in inner]
-    if kind == 8:
-        cols = draw(st.integers(1, 4))
-        rows = draw(st.lists(st.lists(_TEXT, min_size=cols, max_size=cols), max_size=3))
-        header = "| " + " | ".join(f"h{i}" for i in range(cols)) + " |"
-        return [header, "|" + "---|" * cols, *("| " + " | ".join(r) + " |" for r in rows)]
-    if kind == 9:
-        return [draw(st.sampled_from(["<!-- note -->", "<!--", "-->", "<!-- a", "b -->", "<div>", "</div>"]))]
-    if kind == 10:
-        field_name = draw(st.sampled_from(["Status", "Date", "Branch", "status", "STATUS"]))
-        value = draw(
-            st.one_of(
-                st.sampled_from(["Approved", "approved (2026-01-01)", "Draft | Review | Approved", "Draft", ""]),
-                _TEXT,
-            )
-        )
-        return [draw(st.sampled_from(["**{}:** {}", "{}: {}", "*{}*: {}", "__{}__:{}"])).format(field_name, value)]
-    if kind == 11:
-        return [""]
-    if kind == 12:
-        return [draw(_TEXT)]
-    if kind == 13:
-        return [draw(st.sampled_from(["- [x] Question? yes", "- [ ] Open question", "- [x]", "- [ ]"]))]
-    if kind == 14:
-        return [draw(st.sampled_from(["===", "---", "***", "Title", "    indented code", "\t- tabbed"]))]
-    if kind == 15:
-        return [draw(st.sampled_from(["{Feature Name} Design", "YYYY-MM-DD", "{describe changes}"]))]
-    if kind == 16:
-        return [draw(_DOMAIN)]
-    return draw(st.lists(_TEXT, min_size=1, max_size=3))
+    kind = draw(st.integers(0, len(_PIECES)))
+    if kind == len(_PIECES):
+        return draw(st.lists(_TEXT, min_size=1, max_size=3))
+    piece = _PIECES[kind]
+    if isinstance(piece, st.SearchStrategy):
+        return [draw(piece)]
+    return piece(draw)
 
 
 _block_flat = st.lists(

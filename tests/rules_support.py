@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from project import ROOT
+
 from planner.config import Config, load_config
 from planner.plan import Plan, plan_design
 
 __all__ = ["CONFIG", "HEAD", "ROOT", "findings", "line_of", "plan_text", "tasks_of"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _example_config() -> Config:

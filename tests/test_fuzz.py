@@ -1,6 +1,6 @@
 """Property tests: hostile Markdown and raw bytes never crash planner, and the plan only depends on what matters.
 
-The budget per property is `PLANNER_FUZZ_EXAMPLES` (200 by default); see README "Guarantees".
+The budget per property is `PLANNER_FUZZ_EXAMPLES` (200 by default); see docs/guarantees.md.
 """
 
 from __future__ import annotations
@@ -29,18 +29,16 @@ from fuzz_designs import (
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from project import EXAMPLE_CONFIG
 from typer.testing import CliRunner
 
+from planner.ci.progress import carry_over, read_progress
 from planner.cli import app
 from planner.config import Config, load_config, parse_config
 from planner.design import decode_design, parse_design
 from planner.plan import Plan, plan_design
-from planner.progress import carry_over, read_progress
 from planner.render import FORMATS, render
 from planner.render.markdown import TASK_MARKER, decode_id
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CONFIG = ROOT / "config" / "repos.toml"
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 import networkx as nx
 import pytest
+from project import EXAMPLE_CONFIG
 
 from planner.config import Config, RepoConfig, load_config
 from planner.graph import Ordering, find_cycles, format_cycle, plan_order, render_graph, repo_graph
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "repos.toml"
+EXAMPLE = EXAMPLE_CONFIG
 
 
 def make_config(deps: Mapping[str, Iterable[str]], order: Sequence[str] | None = None) -> Config:

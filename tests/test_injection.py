@@ -12,16 +12,17 @@ from typing import Any
 
 import mistune
 import pytest
+from project import EXAMPLE_CONFIG
 from typer.testing import CliRunner
 
-from planner.annotations import workflow_commands
+from planner.ci.annotations import workflow_commands
+from planner.ci.progress import REMOVED_HEADING, carry_over, read_progress
 from planner.cli import app
 from planner.config import Config, parse_config
 from planner.diagnostics import error
 from planner.files import GENERATED_MARKER
 from planner.graph import render_graph
 from planner.plan import Plan, plan_design
-from planner.progress import REMOVED_HEADING, carry_over, read_progress
 from planner.render import render
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
 from planner.trackers.github import issue_key, plan_issues
@@ -320,9 +321,7 @@ def test_actions_commands_cannot_be_injected(tmp_path: Path, hostile: str) -> No
     path = folder / "design.md"
     path.write_text(design(BENIGN).replace("- [x] flovyn-app", f"- [x] `{hostile}`"), encoding="utf-8")
     for fmt in ("text", "github"):
-        result = CliRunner().invoke(
-            app, ["check", str(path), "--config", str(Path(__file__).parent.parent / "config/repos.toml"), "-f", fmt]
-        )
+        result = CliRunner().invoke(app, ["check", str(path), "--config", str(EXAMPLE_CONFIG), "-f", fmt])
         assert result.exit_code == 1
         lines = result.stderr.splitlines()
         assert lines
@@ -400,7 +399,7 @@ def test_build_index_keeps_one_row_per_design(tmp_path: Path) -> None:
         text = design(hostile).replace("Approved", "Draft") if name.startswith("draft") else design(hostile)
         (designs / name).write_text(text.replace("flovyn-server - ", f"flovyn-server - {i} "), encoding="utf-8")
     out = tmp_path / "out"
-    config = Path(__file__).parent.parent / "config" / "repos.toml"
+    config = EXAMPLE_CONFIG
     result = CliRunner().invoke(app, ["build", str(designs), "--out", str(out), "--config", str(config)])
     assert result.exit_code == 0, result.output
     tree = _PARSE((out / "index.md").read_text(encoding="utf-8"))
@@ -419,7 +418,7 @@ def test_verify_prints_one_line_per_file_whatever_the_path(tmp_path: Path) -> No
     folder.mkdir()
     path = folder / "design.md"
     path.write_text(design(BENIGN), encoding="utf-8")
-    config = Path(__file__).parent.parent / "config" / "repos.toml"
+    config = EXAMPLE_CONFIG
     plan_json = tmp_path / "plan.json"
     made = CliRunner().invoke(app, ["plan", str(path), "--config", str(config), "-f", "json", "-o", str(plan_json)])
     assert made.exit_code == 0, made.output

@@ -30,9 +30,9 @@ from planner.cli.common import (
 from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics, warning
 
 if TYPE_CHECKING:
+    from planner.ci.provenance import GitProbe
     from planner.config import Config
     from planner.plan import Plan
-    from planner.provenance import GitProbe
 
 __all__ = ["EXIT_CHANGED", "DiagnosticsFormat", "build", "progress", "report", "run_plan", "verify"]
 
@@ -47,7 +47,7 @@ _EXTENSIONS = {"markdown": ".md", "json": ".json", "mermaid": ".mmd"}
 def report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
     """Diagnostics on stderr: `PATH:LINE: severity: message [code]`, or GitHub workflow commands."""
     if fmt == "github":
-        from planner.annotations import workflow_commands
+        from planner.ci.annotations import workflow_commands
 
         lines = workflow_commands(diagnostics)
     else:
@@ -96,7 +96,7 @@ def _config_shown(config: Config) -> str:
 
 
 def _probe() -> GitProbe:
-    from planner.provenance import GitProbe
+    from planner.ci.provenance import GitProbe
 
     return GitProbe(os.environ)
 
@@ -106,14 +106,14 @@ def _render(plan: Plan, fmt: str, design: str, cfg: Config, old: str | None, pro
 
     # Imports per format: a cold `planner plan --format json` loads no Markdown machinery (bench/cold_start.py).
     if fmt == "json":
-        from planner.provenance import keep_git_state, with_provenance
+        from planner.ci.provenance import keep_git_state, with_provenance
 
         recorded = with_provenance(plan, Path(design), _config_shown(cfg), cfg.sha256, probe)
         return render(keep_git_state(recorded, old), fmt)
     text = render(plan, fmt)
     if fmt != "markdown":
         return text
-    from planner.progress import carry_over
+    from planner.ci.progress import carry_over
 
     return carry_over(text, old)
 
@@ -132,10 +132,10 @@ def run_plan(
     max_bytes: int | None = None,
 ) -> None:
     """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
+    from planner.ci.tree import file_diff, read_text
     from planner.design import MAX_DESIGN_BYTES
     from planner.files import OutputError, check_output_path, write_atomic
     from planner.plan import plan_design
-    from planner.tree import file_diff, read_text
 
     several = len(designs) > 1 or any(Path(d).is_dir() for d in designs)
     if check and output is None:
@@ -164,7 +164,7 @@ def run_plan(
     for path, result in results:
         target = output
         if several and output is not None:
-            from planner.build import feature_slug  # only for a folder of plans (a cold start pays for it)
+            from planner.ci.build import feature_slug  # only for a folder of plans (a cold start pays for it)
 
             name = feature_slug(result.design.feature, Path(path).stem) + _EXTENSIONS.get(fmt, f".{fmt}")
             target = output / name
@@ -222,8 +222,8 @@ def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
 
 
 def _write_summary(text: str, fmt: str) -> None:
+    from planner.ci.tree import read_text
     from planner.files import OutputError, write_atomic
-    from planner.tree import read_text
 
     target = os.environ.get(SUMMARY_ENV)
     if not target:
@@ -259,11 +259,11 @@ def build(
     max_bytes: MaxBytesOption = None,
 ) -> None:
     """Plan every approved design into OUT/<feature>/ (plan.md, plan.json, graph.mmd) with OUT/index.md and .json."""
-    from planner.build import FAILED, PLANNED, SKIPPED, build_plans
-    from planner.build_summary import step_summary
+    from planner.ci.build import FAILED, PLANNED, SKIPPED, build_plans
+    from planner.ci.summary import step_summary
+    from planner.ci.tree import replace_tree, tree_diff
     from planner.design import MAX_DESIGN_BYTES
     from planner.files import OutputError
-    from planner.tree import replace_tree, tree_diff
 
     diag_fmt = str(getattr(fmt, "value", fmt))
     paths, problems = _design_paths(designs)
@@ -312,8 +312,8 @@ def verify(
     plan_file: Annotated[Path, typer.Argument(help="A JSON plan (`plan --format json`, or a build's plan.json).")],
 ) -> None:
     """Exit 0 when the design and config still hash as the plan recorded, 2 when either changed, 1 if missing."""
-    from planner.provenance import PlanFileError, verify_plan
-    from planner.tree import read_text
+    from planner.ci.provenance import PlanFileError, verify_plan
+    from planner.ci.tree import read_text
 
     text = read_text(plan_file) if plan_file.is_file() else None
     if text is None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from planner.design.markdown import LINE, inline, parse_blocks
 from planner.design.model import DesignDoc
 from planner.design.reader import _Reader
 from planner.design.rules import _LEFTOVER_HINT, _feature, _may_leave
+from planner.design.sections import read_tokens
 from planner.design.structure import _READ_SECTIONS, _plain, _section_key, _sections
 from planner.diagnostics import Diagnostic
-from planner.markdown import LINE, inline, parse_blocks
-from planner.sections import read_tokens
 
 __all__ = [
     "parse_design",
@@ -20,7 +20,7 @@ __all__ = [
 def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc, tuple[Diagnostic, ...]]:
     """Parse normalised design text; every finding carries its source line.
 
-    Only the parts the reader uses are parsed (planner.sections); `full=True` parses everything,
+    Only the parts the reader uses are parsed (planner.design.sections); `full=True` parses everything,
     which gives the same result and is how the tests prove it.
     """
     if full:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from planner.design.markdown import LINE, Token, inline
 from planner.design.model import DbChange, DomainType, Endpoint, KeyFile, Question, RepoItem, RpcMethod
 from planner.design.rules import (
     _CHECKBOX,
@@ -26,7 +27,6 @@ from planner.design.rules import (
 )
 from planner.design.structure import _code_line, _fence_language, _item_text, _items, _plain, _Section, _texts, _walk
 from planner.diagnostics import Diagnostic, error, warning
-from planner.markdown import LINE, Token, inline
 
 __all__: list[str] = []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from planner.design.markdown import inline
 from planner.design.model import DbChange
 from planner.design.structure import _plain
-from planner.markdown import inline
 
 __all__ = [
     "path_problem",

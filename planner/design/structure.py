@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from planner.markdown import LINE, Token
+from planner.design.markdown import LINE, Token
 
 __all__ = [
     "normalise_heading",

@@ -132,7 +132,7 @@ class Plan(_Frozen):
     repos: tuple[RepoPlan, ...] = ()
     context: ContextModel = ContextModel()
     diagnostics: tuple[DiagnosticModel, ...] = ()
-    # Filled by the CLI (planner.provenance), never by plan_design: planning stays a pure function of its inputs.
+    # Filled by the CLI (planner.ci.provenance), never by plan_design: planning stays a pure function of its inputs.
     provenance: Provenance | None = None
 
     @property

@@ -10,10 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from project import ROOT
 
-from planner.config import load_config
-from planner.plan import plan_design
-from planner.provenance import (
+from planner.ci.provenance import (
     GitProbe,
     PlanFileError,
     find_checkout,
@@ -22,9 +21,9 @@ from planner.provenance import (
     verify_plan,
     with_provenance,
 )
+from planner.config import load_config
+from planner.plan import plan_design
 from planner.render import render
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from project import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ACTION = (ROOT / "action.yml").read_text(encoding="utf-8")
 HOOKS = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
 DRAFT = (
@@ -127,11 +127,10 @@ def test_the_pre_commit_hook_checks_designs_and_lets_drafts_through(project: Pat
     assert done.returncode == 1 and "[unknown-repo]" in done.stderr
 
 
-def test_the_readme_workflow_uses_only_inputs_the_action_declares() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## CI\n", 1)[1].split("\n## ", 1)[0]
+def test_the_documented_workflow_uses_only_inputs_the_action_declares() -> None:
+    section = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     withs = re.findall(r"with: \{ (.*) \}", section)
-    assert withs, "the CI section shows the action with inputs"
+    assert withs, "the CI page shows the action with inputs"
     keys = {pair.split(":", 1)[0].strip() for w in withs for pair in w.split(", ")}
     declared = set(re.findall(r"^  ([a-z-]+):\n    description:", ACTION, re.MULTILINE))
     assert keys and keys <= declared

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from project import ROOT
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -20,7 +21,6 @@ from planner.config import load_config
 from planner.plan import Plan, plan_design
 from planner.trackers.taskwarrior import find_taskrc, sync_plan, validate_jsonl
 
-ROOT = Path(__file__).resolve().parent.parent
 TASK = shutil.which("task")
 if TASK is None:  # pragma: no cover - .ci/run installs it; a missing binary must fail loudly, not skip
     raise RuntimeError("Taskwarrior's `task` is not on PATH; install it (apt-get install taskwarrior)")

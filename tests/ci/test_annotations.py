@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from project import ROOT
 
-from planner.annotations import escape_data, escape_property, workflow_command
+from planner.ci.annotations import escape_data, escape_property, workflow_command
 from planner.diagnostics import error, warning
 
-ROOT = Path(__file__).resolve().parent.parent
 # The only shape a command line of ours may have: properties and message free of raw CR/LF, and no
 # unescaped ':' or ',' inside a property value.
 COMMAND = re.compile(r"^::(error|warning) file=([^,:\r\n]*),line=(\d+),title=([^,:\r\n]*)::([^\r\n]*)$")

@@ -1,7 +1,7 @@
 """The fast paths read designs exactly as the full parse does.
 
-planner parses only the sections it reads (planner.sections), builds simple lists without mistune's
-list parser (planner.markdown) and takes shortcuts for plain key-file lines and clean paths
+planner parses only the sections it reads (planner.design.sections), builds simple lists without mistune's
+list parser (planner.design.markdown) and takes shortcuts for plain key-file lines and clean paths
 (planner.design). Each is checked here against the plain, full mistune parse: same DesignDoc, same
 diagnostics (and lines), and, chunk by chunk, the very same tokens. Sources: every fixture, every
 corpus design (read in place when ../shared/corpus is there), generated designs from bench/gen.py,
@@ -24,16 +24,16 @@ import pytest
 from fuzz_designs import FUZZ, markdown_docs
 from hypothesis import given
 from hypothesis import strategies as st
+from project import ROOT
 
 from planner.design import decode_design, parse_design
+from planner.design.markdown import LINE, Token, parse_blocks
 from planner.design.reader import _Reader
 from planner.design.rules import _LEFTOVER_HINT, _lead_code, _may_leave, _name_and_rest, _path_rules, path_problem
+from planner.design.sections import scan_chunks
 from planner.graph import _cycles, _shortest_cycle_through_min, find_cycles
-from planner.markdown import LINE, Token, parse_blocks
 from planner.render import markdown as render_markdown
-from planner.sections import scan_chunks
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures").glob("*.md"))
 CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "designs").glob("*.md"))
 

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 import pytest
 from fake_github import FakeGitHub
+from project import ROOT
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -22,7 +23,6 @@ from planner.config import Config, load_config
 from planner.plan import Plan, plan_design
 from planner.trackers.github import GitHubClient, GitHubError, Pacing, SyncResult, sync_github
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "repos.toml"
 SCHEDULES = ROOT / "fixtures" / "schedules.md"
 TOKEN = "test-token"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from project import ROOT
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -16,7 +17,6 @@ from planner.config import load_config
 from planner.plan import Plan, plan_design
 from planner.trackers.jira import LINK_COLUMN, neutralise
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXED = ["Summary", "Issue Type", "Issue Id", "Parent", "Project Key", "Description"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Literal
 
 from planner import __version__
-from planner.build_summary import design_table
+from planner.ci.progress import carry_over
+from planner.ci.provenance import GitProbe, keep_git_state, with_provenance
+from planner.ci.summary import design_table
+from planner.ci.tree import BUILD_MARKER, read_text
 from planner.config import Config
 from planner.design import MAX_DESIGN_BYTES
 from planner.diagnostics import Diagnostic, Severity, error, sort_diagnostics
 from planner.files import GENERATED_MARKER
 from planner.plan import Plan, plan_design
-from planner.progress import carry_over
-from planner.provenance import GitProbe, keep_git_state, with_provenance
 from planner.render import render
-from planner.tree import BUILD_MARKER, read_text
 
 __all__ = [
     "INDEX_SCHEMA_VERSION",

@@ -10,16 +10,16 @@ from urllib.parse import unquote
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from project import ROOT
 from typer.testing import CliRunner
 
+from planner.ci.progress import NOTES_BEGIN, NOTES_END, REMOVED_HEADING, apply_progress, carry_over, read_progress
 from planner.cli import app
 from planner.plan import plan_design
-from planner.progress import NOTES_BEGIN, NOTES_END, REMOVED_HEADING, apply_progress, carry_over, read_progress
 from planner.render import render
 from planner.render.markdown import encode_id
 
-ROOT = Path(__file__).resolve().parent.parent
-# Read independently of planner.progress: a box, anything, the id marker ending the line.
+# Read independently of planner.ci.progress: a box, anything, the id marker ending the line.
 BOX = re.compile(r"^- \[(.)\] .*<!-- planner:id=(\S+) -->$", re.MULTILINE)
 
 NOTES = f"""{NOTES_BEGIN}

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from project import ROOT
 from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.files import GENERATED_MARKER
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ["schedules", "straight-chain", "parallel-waves"]
 DRAFT = (
     "# Draft Thing Design\n\n**Status:** Draft\n\n"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from project import ROOT
 
 from planner.design import decode_design
-from planner.markdown import LINE, Token, parse_blocks
+from planner.design.markdown import LINE, Token, parse_blocks
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "designs"
 SAMPLES = sorted(ROOT.glob("fixtures/*.md")) + sorted(CORPUS.glob("*.md"))
 

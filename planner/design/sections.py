@@ -23,7 +23,7 @@ from mistune.block_parser import BlockParser
 from mistune.helpers import PRE_TAGS
 from mistune.list_parser import LIST_PATTERN
 
-from planner.markdown import LINE, Token, parse_blocks
+from planner.design.markdown import LINE, Token, parse_blocks
 
 __all__ = ["Chunk", "read_tokens", "scan_chunks"]
 

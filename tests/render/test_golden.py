@@ -12,11 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from project import ROOT
 from typer.testing import CliRunner
 
 from planner.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "fixtures" / "golden"
 UPDATE = os.environ.get("PLANNER_UPDATE_GOLDEN") == "1"
 FIXTURES = [
@@ -79,8 +79,8 @@ def test_every_fixture_has_goldens() -> None:
     assert goldens == sorted(f"{n}.{s}" for n in FIXTURES for s in SUFFIX.values())
 
 
-def test_readme_sample_is_copied_from_the_golden_plan() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_documented_sample_is_copied_from_the_golden_plan() -> None:
+    readme = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     marker = "<!-- excerpt of fixtures/golden/schedules.md"
     assert marker in readme
     block = readme.split(marker, 1)[1].split("````markdown\n", 1)[1].split("\n````\n", 1)[0] + "\n"
@@ -88,7 +88,9 @@ def test_readme_sample_is_copied_from_the_golden_plan() -> None:
     pieces = block.split("…\n")
     assert len(pieces) == 2 and all(len(p.splitlines()) > 20 for p in pieces)
     for piece in pieces:
-        assert piece in golden, "README sample differs from the golden plan:\n" + diff(golden, piece, "README")
+        assert piece in golden, "docs/cli.md sample differs from the golden plan:\n" + diff(
+            golden, piece, "docs/cli.md"
+        )
     assert golden.startswith(pieces[0]) and golden.endswith(pieces[1])
 
 

@@ -12,18 +12,18 @@ import threading
 from pathlib import Path
 
 import pytest
+from project import ROOT
 from typer.testing import CliRunner
 
-import planner.tree
-from planner.build import build_plans
-from planner.build_summary import step_summary
+import planner.ci.tree
+from planner.ci.build import build_plans
+from planner.ci.summary import step_summary
+from planner.ci.tree import replace_tree
 from planner.cli import app
 from planner.cli.ci import progress
 from planner.config import load_config
 from planner.files import OutputError
-from planner.tree import replace_tree
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ["schedules", "straight-chain", "parallel-waves"]
 DRAFT = "# Draft Thing Design\n\n**Status:** Draft\n\n## Proposed Solution\n\n### Affected Repositories\n\n- [x] nope\n"
 PLANNED = ["cancellation-reasons-in-clients", "execution-tags", "workflow-schedules"]
@@ -347,7 +347,7 @@ def test_a_failing_build_removes_its_staging_and_keeps_the_old_tree(tmp_path: Pa
 def test_without_an_atomic_exchange_the_parked_tree_is_restored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(planner.tree, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(planner.ci.tree, "_exchange", lambda a, b: False)
     marker = json.dumps({"kind": "planner-build-index"})
     out = tmp_path / "out"
     replace_tree(out, {"index.json": marker, "x.md": "one\n"})

@@ -6,11 +6,12 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from project import EXAMPLE_CONFIG
 
 from planner.config import Config, find_config, load_config, parse_config
 from planner.diagnostics import Diagnostic, Severity
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "repos.toml"
+EXAMPLE = EXAMPLE_CONFIG
 
 
 def repo_toml(name: str, *, depends_on: list[str] | None = None, aliases: list[str] | None = None) -> str:
