@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.suggest.core import DEFAULT_MIN_EVIDENCE, suggest_text
+from planner.suggest.core import DEFAULT_MIN_EVIDENCE, suggest_doc, suggest_text
 from planner.suggest.model import REPORT, Evidence, KeyFileSuggestion, Note, RepoSuggestion, Suggestion, Unresolved
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "RepoSuggestion",
     "Suggestion",
     "Unresolved",
+    "suggest_doc",
     "suggest_text",
 ]

@@ -14,7 +14,7 @@ from planner.plan import build_plan
 from planner.suggest.mentions import Mention, file_like, mentions
 from planner.suggest.model import Evidence, KeyFileSuggestion, Note, RepoSuggestion, Suggestion, Unresolved
 
-__all__ = ["DEFAULT_MIN_EVIDENCE", "suggest_text"]
+__all__ = ["DEFAULT_MIN_EVIDENCE", "suggest_doc", "suggest_text"]
 
 # Chosen by measurement on the paired real designs (tools/corpus_suggest.py; docs/suggest.md has the scores).
 DEFAULT_MIN_EVIDENCE = 1
@@ -25,20 +25,33 @@ def suggest_text(
 ) -> tuple[Suggestion, DesignDoc]:
     """Suggest for normalised design text (see planner.design.decode_design); pure, no I/O."""
     doc, problems = parse_design(text, path)
+    return suggest_doc(doc, problems, text, config, min_evidence=min_evidence), doc
+
+
+def suggest_doc(
+    doc: DesignDoc,
+    problems: Sequence[Diagnostic],
+    text: str,
+    config: Config,
+    *,
+    min_evidence: int = DEFAULT_MIN_EVIDENCE,
+) -> Suggestion:
+    """Suggest for a design already parsed from `text` (with the diagnostics its parse gave)."""
+    path = doc.path
     found = list(mentions(text))
     evidence = _evidence(found, doc, config)
     kept = {name: items for name, items in evidence.items() if len(items) >= min_evidence}
     order = plan_order(config, kept).order
     repos = tuple(RepoSuggestion(name=name, evidence=kept[name]) for name in order)
     key_files, unresolved = _key_files(found, config, order)
-    return (
-        Suggestion(path=path, repos=repos, key_files=key_files, unresolved=unresolved, notes=_notes(doc, problems, config)),
-        doc,
-    )
+    notes = _notes(doc, problems, config)
+    return Suggestion(path=path, repos=repos, key_files=key_files, unresolved=unresolved, notes=notes)
 
 
 def _name_pattern(config: Config) -> re.Pattern[str]:
-    spellings = sorted({s for name, repo in config.repos.items() for s in (name, *repo.aliases)}, key=lambda s: (-len(s), s))
+    spellings = sorted(
+        {s for name, repo in config.repos.items() for s in (name, *repo.aliases)}, key=lambda s: (-len(s), s)
+    )
     # A word: not part of a longer name (`sdk-rust-ffi`), a path (`sdk-rust/src`, `.dev`) or a call (`server.run`).
     return re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, spellings)) + r")(?![\w/-]|\.\w)", re.IGNORECASE)
 
