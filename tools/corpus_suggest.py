@@ -4,9 +4,11 @@ Runs `planner suggest --format json` once over every design of ../shared/corpus 
 then compares, pair by pair, the suggested repos with the repos the plan names and the suggested key
 files with the files the plan names. What a plan names:
 
-- a repo: the repo's name (from the config) as a word, including as the first segment of a path;
-- a file: a path `repo/...` to a file (inline code, a `File:` line or a code block header, read as
-  `suggest` reads designs) whose first segment is a repo's name.
+- a repo: its name (from the config, not an alias) as a word in the plan's prose or inline code, or as
+  the first segment of a path; read as `suggest` reads designs (planner.suggest.mentions), so commands
+  in code (`pnpm dev`) and code blocks do not count;
+- a file: a path `repo/...` to a file (inline code, a `File:` line or a code block header) whose first
+  segment is a repo's name.
 
 Scores are micro-averaged over pairs (a design with two plans counts twice), for all pairs and for the
 native ones. The key-file recall bound is the share of the plans' files whose repo-relative path
@@ -55,7 +57,14 @@ def _read(path: Path) -> str:
 
 
 def plan_repos(text: str, names: list[str]) -> set[str]:
-    return {n for n in names if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", text)}
+    word = re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, names)) + r")(?![\w/-]|\.\w)")
+    found = set()
+    for mention in mentions(text):
+        if mention.kind == "prose":
+            found.update(word.findall(mention.text))
+        elif mention.text.split("/", 1)[0] in names:
+            found.add(mention.text.split("/", 1)[0])
+    return found
 
 
 def plan_files(text: str, names: list[str]) -> set[str]:
@@ -98,12 +107,15 @@ def run(corpus: Path, min_evidence: int | None) -> list[str]:
             bound[group][0] += mentioned
             bound[group][1] += len(want_files)
     shown = "default" if min_evidence is None else str(min_evidence)
-    out = [f"planner suggest over {len(designs)} designs, {len(pairs)} pairs (--min-evidence {shown}, exit {done.returncode})"]
+    head = f"planner suggest over {len(designs)} designs, {len(pairs)} pairs"
+    out = [f"{head} (--min-evidence {shown}, exit {done.returncode})"]
     for group in ("all", "native"):
         mentioned, total = bound[group]
         out.append(repos[group].line(f"  repos, {group} pairs"))
         out.append(files[group].line(f"  key files, {group} pairs"))
-        out.append(f"  key-file recall bound, {group} pairs: {mentioned / total if total else 1.0:.2f} ({mentioned}/{total})")
+        out.append(
+            f"  key-file recall bound, {group} pairs: {mentioned / total if total else 1.0:.2f} ({mentioned}/{total})"
+        )
     return out
 
 

@@ -38,7 +38,8 @@ def suggest_doc(
 ) -> Suggestion:
     """Suggest for a design already parsed from `text` (with the diagnostics its parse gave)."""
     path = doc.path
-    found = list(mentions(text))
+    # What a context section (Current State, Alternatives, Out of Scope, ...) says is not the change.
+    found = [m for m in mentions(text) if not m.context]
     evidence = _evidence(found, doc, config)
     kept = {name: items for name, items in evidence.items() if len(items) >= min_evidence}
     order = plan_order(config, kept).order
@@ -63,12 +64,11 @@ def _evidence(found: Iterable[Mention], doc: DesignDoc, config: Config) -> dict[
     items: dict[str, set[tuple[int, str, str]]] = {}
     for mention in found:
         if mention.kind == "prose":
-            if mention.context:
-                continue
             for m in pattern.finditer(mention.text):
                 name = config.resolve(m.group(1))
                 if name is not None:
-                    items.setdefault(name, set()).add((mention.line, "name", m.group(1)))
+                    kind = "name" if m.group(1).lower() == name.lower() else "alias"
+                    items.setdefault(name, set()).add((mention.line, kind, m.group(1)))
             continue
         owner, kind = _path_owner(mention.text, config, prefixes)
         if owner is not None:

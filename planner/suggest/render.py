@@ -22,7 +22,7 @@ def missing_sections(doc: DesignDoc, suggestion: Suggestion) -> tuple[str, ...]:
 
 
 def _evidence(item: Evidence) -> str:
-    shown = f'"{item.text}"' if item.kind == "name" else f"`{item.text}`"
+    shown = f'"{item.text}"' if item.kind in ("name", "alias") else f"`{item.text}`"
     return f"line {item.line} {shown}"
 
 
