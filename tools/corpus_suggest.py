@@ -13,7 +13,10 @@ files with the files the plan names. What a plan names:
 Scores are micro-averaged over pairs (a design with two plans counts twice), for all pairs and for the
 native ones. The key-file recall bound is the share of the plans' files whose repo-relative path
 appears anywhere in the paired design's text: no suggestion can name a file the design never mentions.
-Always exits 0: this measures, it does not gate.
+The corpus config lists no `paths`; a second measurement ("learned paths, leave one out") gives each
+design the `paths` that `--learn-paths` proposes from the plans of the *other* designs, as a team would
+after learning them from its existing plans, so it says what prefixes add on designs whose plans it has
+not seen. Always exits 0: this measures, it does not gate.
 
     python tools/corpus_suggest.py [--corpus ../shared/corpus] [--min-evidence N ...]
 """
@@ -25,11 +28,14 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.config import load_config
+from planner.config import Config, load_config
 from planner.design import decode_design
+from planner.suggest import DEFAULT_MIN_EVIDENCE, suggest_text
+from planner.suggest.learn import learn_paths, proposed_paths
 from planner.suggest.mentions import file_like, mentions
 
 
@@ -76,20 +82,47 @@ def plan_files(text: str, names: list[str]) -> set[str]:
     return found
 
 
-def run(corpus: Path, min_evidence: int | None) -> list[str]:
+def _with_learned_paths(config: Config, per_plan: dict[str, dict[str, Counter[str]]], plans: set[str]) -> Config:
+    """The config with the paths learned from the given plans (counts of each plan made once)."""
+    counts: dict[str, Counter[str]] = {}
+    for plan in sorted(plans):
+        for repo, folders in per_plan[plan].items():
+            counts.setdefault(repo, Counter()).update(folders)
+    learned = proposed_paths(counts)
+    repos = {name: repo.model_copy(update={"paths": learned.get(name, ())}) for name, repo in config.repos.items()}
+    return config.model_copy(update={"repos": repos})
+
+
+def _leave_one_out(corpus: Path, config: Config, pairs: list[dict[str, object]], designs: list[str], n: int) -> str:
+    per_plan = {str(p["plan"]): learn_paths([_read(corpus / "plans" / str(p["plan"]))], config) for p in pairs}
+    found = []
+    for design in designs:
+        path = corpus / "designs" / design
+        others = {str(p["plan"]) for p in pairs if p["design"] != design}
+        learned = _with_learned_paths(config, per_plan, others)
+        suggestion, _ = suggest_text(_read(path), str(path), learned, min_evidence=n)
+        found.append(suggestion.model_dump(mode="json"))
+    return json.dumps(found)
+
+
+def run(corpus: Path, min_evidence: int | None, learned: bool = False) -> list[str]:
     pairs = json.loads((corpus / "pairs.json").read_text())
     config_path = corpus / "flovyn-repos.toml"
     config, _ = load_config(config_path)
     assert config is not None, "the corpus config does not load"
     names = list(config.repos)
     designs = sorted({p["design"] for p in pairs})
-    command = [sys.executable, "-m", "planner", "suggest", "--format", "json", "--config", str(config_path)]
-    if min_evidence is not None:
-        command += ["--min-evidence", str(min_evidence)]
-    done = subprocess.run(
-        command + [str(corpus / "designs" / d) for d in designs], capture_output=True, text=True, check=False
-    )
-    by_design = {Path(s["path"]).name: s for s in json.loads(done.stdout)}
+    if learned:
+        stdout, rc = _leave_one_out(corpus, config, pairs, designs, min_evidence or DEFAULT_MIN_EVIDENCE), 0
+    else:
+        command = [sys.executable, "-m", "planner", "suggest", "--format", "json", "--config", str(config_path)]
+        if min_evidence is not None:
+            command += ["--min-evidence", str(min_evidence)]
+        done = subprocess.run(
+            command + [str(corpus / "designs" / d) for d in designs], capture_output=True, text=True, check=False
+        )
+        stdout, rc = done.stdout, done.returncode
+    by_design = {Path(s["path"]).name: s for s in json.loads(stdout)}
     repos = {"all": Score(), "native": Score()}
     files = {"all": Score(), "native": Score()}
     bound = {"all": [0, 0], "native": [0, 0]}
@@ -108,7 +141,8 @@ def run(corpus: Path, min_evidence: int | None) -> list[str]:
             bound[group][1] += len(want_files)
     shown = "default" if min_evidence is None else str(min_evidence)
     head = f"planner suggest over {len(designs)} designs, {len(pairs)} pairs"
-    out = [f"{head} (--min-evidence {shown}, exit {done.returncode})"]
+    how = "learned paths, leave one out" if learned else f"exit {rc}"
+    out = [f"{head} (--min-evidence {shown}, {how})"]
     for group in ("all", "native"):
         mentioned, total = bound[group]
         out.append(repos[group].line(f"  repos, {group} pairs"))
@@ -129,6 +163,8 @@ def main() -> int:
         return 0
     for n in args.min_evidence:
         print("\n".join(run(args.corpus, n)))
+    for n in args.min_evidence:
+        print("\n".join(run(args.corpus, n, learned=True)))
     return 0
 
 
