@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from planner.config import Config
 from planner.config.paths import prefix_owner, prefix_table
-from planner.design import DesignDoc, parse_design
+from planner.design import DesignDoc, RepoItem, parse_design
 from planner.diagnostics import Diagnostic
 from planner.graph import plan_order
 from planner.plan import build_plan
@@ -45,7 +46,7 @@ def suggest_doc(
     order = plan_order(config, kept).order
     repos = tuple(RepoSuggestion(name=name, evidence=kept[name]) for name in order)
     key_files, unresolved = _key_files(found, config, order)
-    notes = _notes(doc, problems, config)
+    notes = _notes(doc, problems, config, order)
     return Suggestion(path=path, repos=repos, key_files=key_files, unresolved=unresolved, notes=notes)
 
 
@@ -128,14 +129,13 @@ def _key_files(
     return tuple(key_files), tuple(sorted(unresolved.values(), key=lambda u: (u.line, u.path)))
 
 
-# Findings that the suggestion itself answers: a design without Affected Repositories is what it is for.
-_ANSWERED = frozenset({"no-repos"})
-
-
-def _notes(doc: DesignDoc, problems: Sequence[Diagnostic], config: Config) -> tuple[Note, ...]:
-    """What the planner would say about the design (rejected lines, lines taken from outside a canonical
-    section, a Status that is not Approved), less what the suggested sections answer."""
+def _notes(doc: DesignDoc, problems: Sequence[Diagnostic], config: Config, repos: Sequence[str]) -> tuple[Note, ...]:
+    """What the planner would say about the design once the suggested repos are ticked (when it has no
+    Affected Repositories of its own): rejected lines, lines taken from outside a canonical section, a
+    Status that is not Approved."""
+    if doc.repos_line is None and repos:
+        ticked = tuple(RepoItem(name, True, "", doc.anchor_line) for name in repos)
+        doc = replace(doc, repos=ticked, repos_line=doc.anchor_line)
     plan = build_plan(doc, config, problems)
-    answered = _ANSWERED if doc.repos_line is None else frozenset()
-    notes = {(d.line, d.code, d.message) for d in plan.diagnostics if d.code not in answered}
+    notes = {(d.line, d.code, d.message) for d in plan.diagnostics}
     return tuple(Note(line=line, code=code, message=message) for line, code, message in sorted(notes))
