@@ -88,7 +88,7 @@ def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidenc
     from planner.files import OutputError, write_atomic
     from planner.suggest import REPORT, suggest_doc
     from planner.suggest.render import missing_sections, report_markdown, sections_markdown
-    from planner.suggest.write import insert_sections, insertion_line
+    from planner.suggest.write import with_sections
 
     paths, problems = _design_paths(targets)
     found: list[Suggestion] = []
@@ -110,9 +110,18 @@ def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidenc
         reports.append(report_markdown(doc, suggestion))
         sections = missing_sections(doc, suggestion)
         if write and sections:
-            updated = insert_sections(
-                data.decode("utf-8"), insertion_line(text), sections_markdown(suggestion, sections)
-            )
+            updated = with_sections(data.decode("utf-8"), text, sections, sections_markdown(suggestion, sections))
+            if updated is None:
+                problems.append(
+                    error(
+                        "write-unread",
+                        "the design ends inside an unclosed code block, where the planner would not read the "
+                        "suggested sections; close the block (```), then run --write again",
+                        path,
+                        doc.line_count,
+                    )
+                )
+                continue
             try:
                 write_atomic(Path(path), updated)
             except (OutputError, OSError) as exc:

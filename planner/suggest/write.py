@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from planner.design import decode_design, parse_design
 from planner.markdown import LINE, parse_blocks
 
-__all__ = ["insert_sections", "insertion_line"]
+__all__ = ["insert_sections", "insertion_line", "with_sections"]
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -24,10 +25,12 @@ def insert_sections(raw: str, at_line: int | None, lines: list[str]) -> str:
     before line `at_line` (None: at the end), in the file's line ending, set off by blank lines."""
     ends = list(_LINE_END.finditer(raw))
     newline = ends[0].group() if ends else "\n"
-    # Line k starts after the (k-1)th line end; a last line without its newline is line len(ends) + 1.
-    offset = (
-        len(raw) if at_line is None or at_line - 2 >= len(ends) else (ends[at_line - 2].end() if at_line > 1 else 0)
-    )
+    # Line k starts after the (k-1)th line end (line 1 after any BOM); a last line without its newline is
+    # line len(ends) + 1.
+    if at_line is None or at_line - 2 >= len(ends):
+        offset = len(raw)
+    else:
+        offset = ends[at_line - 2].end() if at_line > 1 else len(raw) - len(raw.lstrip("\ufeff"))
     before = raw[:offset]
     lead = ""
     if before.lstrip("\ufeff"):
@@ -39,3 +42,16 @@ def insert_sections(raw: str, at_line: int | None, lines: list[str]) -> str:
     if offset == len(raw):
         body = body.rstrip("\r\n") + newline  # no blank line at the very end of the file
     return before + lead + body + raw[offset:]
+
+
+def with_sections(raw: str, text: str, sections: tuple[str, ...], lines: list[str]) -> str | None:
+    """`raw` with the sections' lines inserted after the header block, or None when the planner would not
+    read them back from there (the design ends inside an unclosed code block): then a second run would
+    insert them again, so nothing is written."""
+    out = insert_sections(raw, insertion_line(text), lines)
+    again, _ = decode_design(out.encode("utf-8"), "")
+    if again is None:
+        return None
+    doc, _ = parse_design(again, "")
+    present = {"Affected Repositories": doc.repos_line is not None, "Key Files": "key_files" in doc.sections}
+    return out if all(present[s] for s in sections) else None
