@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fuzz_designs import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -12,7 +13,6 @@ from typer.testing import CliRunner
 from planner.cli import app
 from planner.design import decode_design, parse_design
 from planner.suggest.write import insert_sections, insertion_line, with_sections
-from tests.fuzz_designs import EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "fixtures" / "suggest" / "repos.toml"
