@@ -254,3 +254,22 @@ def test_suggest_runs_as_a_process() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert [r["name"] for r in json.loads(done.stdout)[0]["repos"]] == ["billing-api", "portal"]
+
+
+def test_min_evidence_on_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, _ = invoke(*fixture_args("json"), "--min-evidence", "4")
+    assert code == 0
+    assert [r["name"] for r in json.loads(out)[0]["repos"]] == ["billing-api"]
+    assert invoke(*fixture_args("json"), "--min-evidence", "0")[0] == 2
+
+
+def test_a_folder_is_suggested_file_by_file_in_order(tmp_path: Path) -> None:
+    (tmp_path / "b.md").write_text("# B\n\nThe portal.\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("# A\n\nThe billing-api.\n", encoding="utf-8")
+    code, out, _ = invoke("--config", str(FIXTURE / "repos.toml"), str(tmp_path), "--format", "json")
+    assert code == 0
+    assert [(Path(d["path"]).name, [r["name"] for r in d["repos"]]) for d in json.loads(out)] == [
+        ("a.md", ["billing-api"]),
+        ("b.md", ["portal"]),
+    ]

@@ -84,9 +84,8 @@ def _usage(message: str) -> NoReturn:
 
 
 def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidence: int, max_bytes: int | None) -> None:
-    from planner.design import MAX_DESIGN_BYTES, decode_design, load_design
     from planner.files import OutputError, write_atomic
-    from planner.suggest import REPORT, suggest_doc
+    from planner.suggest import REPORT, suggest_text
     from planner.suggest.render import missing_sections, report_markdown, sections_markdown
     from planner.suggest.write import with_sections
 
@@ -94,23 +93,17 @@ def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidenc
     found: list[Suggestion] = []
     reports: list[str] = []
     for path in paths:
-        doc, parsed = load_design(path, max_bytes=max_bytes or MAX_DESIGN_BYTES)
-        if doc is None:
-            problems += parsed
+        read, problems_of = _read(path, max_bytes)
+        if read is None:
+            problems += problems_of
             continue
-        try:
-            data = Path(path).read_bytes()  # read whole just now, within the limit: decoding cannot fail
-        except OSError as exc:
-            problems.append(error("read-error", f"cannot read: {exc.strerror or exc}", path, 1))
-            continue
-        text, _ = decode_design(data, path)
-        assert text is not None
-        suggestion = suggest_doc(doc, parsed, text, cfg, min_evidence=min_evidence)
+        raw, text = read
+        suggestion, doc = suggest_text(text, path, cfg, min_evidence=min_evidence)
         found.append(suggestion)
         reports.append(report_markdown(doc, suggestion))
         sections = missing_sections(doc, suggestion)
         if write and sections:
-            updated = with_sections(data.decode("utf-8"), text, sections, sections_markdown(suggestion, sections))
+            updated = with_sections(raw, text, sections, sections_markdown(suggestion, sections))
             if updated is None:
                 problems.append(
                     error(
@@ -133,6 +126,25 @@ def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidenc
     else:
         typer.echo("\n".join(reports), nl=False)
     _finish(problems)
+
+
+def _read(path: str, max_bytes: int | None) -> tuple[tuple[str, str] | None, tuple[Diagnostic, ...]]:
+    """A design's text as it is (BOM, line ends) and normalised, or why it cannot be read."""
+    from planner.design import MAX_DESIGN_BYTES, decode_design, load_design
+
+    loaded, problems = load_design(path, max_bytes=max_bytes or MAX_DESIGN_BYTES)
+    if loaded is None:
+        return None, problems
+    # Read again for the bytes --write inserts into; only a regular file, which cannot stream forever.
+    if not Path(path).is_file():
+        return None, (error("not-a-file", "is not a regular file; give a design doc (.md) file", path, 1),)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, (error("read-error", f"cannot read: {exc.strerror or exc}; check that it is readable", path, 1),)
+    text, problems = decode_design(data, path)
+    # Decoded as UTF-8 (with any BOM), the raw text is valid UTF-8 too: it keeps the BOM as U+FEFF.
+    return (None, problems) if text is None else ((data.decode("utf-8"), text), ())
 
 
 def _finish(problems: list[Diagnostic]) -> None:

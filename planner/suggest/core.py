@@ -13,7 +13,15 @@ from planner.diagnostics import Diagnostic
 from planner.graph import plan_order
 from planner.plan import build_plan
 from planner.suggest.mentions import Mention, file_like, mentions
-from planner.suggest.model import Evidence, KeyFileSuggestion, Note, RepoSuggestion, Suggestion, Unresolved
+from planner.suggest.model import (
+    Evidence,
+    EvidenceKind,
+    KeyFileSuggestion,
+    Note,
+    RepoSuggestion,
+    Suggestion,
+    Unresolved,
+)
 
 __all__ = ["DEFAULT_MIN_EVIDENCE", "suggest_doc", "suggest_text"]
 
@@ -62,14 +70,14 @@ def _evidence(found: Iterable[Mention], doc: DesignDoc, config: Config) -> dict[
     """Each repo's evidence, deduplicated and sorted by line, kind, text."""
     pattern = _name_pattern(config)
     prefixes = prefix_table(config)
-    items: dict[str, set[tuple[int, str, str]]] = {}
+    items: dict[str, set[tuple[int, EvidenceKind, str]]] = {}
     for mention in found:
         if mention.kind == "prose":
             for m in pattern.finditer(mention.text):
                 name = config.resolve(m.group(1))
                 if name is not None:
-                    kind = "name" if m.group(1).lower() == name.lower() else "alias"
-                    items.setdefault(name, set()).add((mention.line, kind, m.group(1)))
+                    said: EvidenceKind = "name" if m.group(1).lower() == name.lower() else "alias"
+                    items.setdefault(name, set()).add((mention.line, said, m.group(1)))
             continue
         owner, kind = _path_owner(mention.text, config, prefixes)
         if owner is not None:
@@ -77,12 +85,12 @@ def _evidence(found: Iterable[Mention], doc: DesignDoc, config: Config) -> dict[
     for name, line, text in _surfaces(doc, config):
         items.setdefault(name, set()).add((line, "surface", text))
     return {
-        name: tuple(Evidence(line=line, kind=kind, text=text) for line, kind, text in sorted(found))  # type: ignore[arg-type]
+        name: tuple(Evidence(line=line, kind=kind, text=text) for line, kind, text in sorted(found))
         for name, found in items.items()
     }
 
 
-def _path_owner(path: str, config: Config, prefixes: dict[str, str]) -> tuple[str | None, str]:
+def _path_owner(path: str, config: Config, prefixes: dict[str, str]) -> tuple[str | None, EvidenceKind]:
     """The repo a path names by its first segment (a repo name), else by a configured prefix."""
     first = path.split("/", 1)[0]
     if first in config.repos:
