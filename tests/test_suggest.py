@@ -149,6 +149,8 @@ def test_key_files_map_to_exactly_one_suggested_repo_once_each() -> None:
 def test_folders_patterns_and_urls_are_not_key_files() -> None:
     s = suggest("## Plan\n\nThe ledger: `ledger/src/`, `engine/*.rs`, `https://x.io/a.rs`, `application/json`.\n")
     assert s.key_files == () and s.unresolved == ()
+    s = suggest("## Plan\n\nThe ledger: `ledger/src/.../a.rs`, `ledger/{name}.rs`, `/etc/ledger.conf`.\n")
+    assert s.key_files == () and s.unresolved == ()
 
 
 def test_a_path_with_no_repo_is_unresolved_among_the_suggested_repos() -> None:
@@ -157,9 +159,10 @@ def test_a_path_with_no_repo_is_unresolved_among_the_suggested_repos() -> None:
     assert s.key_files == ()
 
 
-def test_a_path_with_no_repo_goes_to_the_only_suggested_repo() -> None:
+def test_a_path_with_no_repo_is_not_guessed_even_with_one_suggested_repo() -> None:
     s = suggest("## Plan\n\nThe ledger changes `src/money.rs`.\n")
-    assert [(k.repo, k.path) for k in s.key_files] == [("ledger", "src/money.rs")]
+    assert s.key_files == ()
+    assert [(u.path, u.candidates) for u in s.unresolved] == [("src/money.rs", ("ledger",))]
 
 
 def test_a_path_of_a_repo_under_the_threshold_is_unresolved() -> None:

@@ -36,8 +36,8 @@ def test_suggest_holds_its_rules_on_any_design(data: bytes) -> None:
     files = [(rank[k.repo], k.path) for k in s.key_files]
     assert files == sorted(set(files))
     assert [(u.line, u.path) for u in s.unresolved] == sorted({(u.line, u.path) for u in s.unresolved})
-    # Unresolved: no suggested repo, or several (one suggested candidate would have made it a key file).
-    assert all(len(u.candidates) != 1 or u.candidates[0] not in rank for u in s.unresolved)
+    # Unresolved: a path of a repo that is not suggested, or one that names no repo (then every suggested one).
+    assert all(u.candidates == tuple(names) or u.candidates[0] not in rank for u in s.unresolved)
     assert [(n.line, n.code, n.message) for n in s.notes] == sorted({(n.line, n.code, n.message) for n in s.notes})
     sections = missing_sections(doc, s)
     if not sections:

@@ -123,12 +123,12 @@ def _key_files(
         if mention.kind != "path" or not file_like(mention.text):
             continue
         owner, kind = _path_owner(mention.text, config, prefixes)
-        # A path with no repo name or prefix could be in any suggested repo.
-        candidates = (owner,) if owner is not None else tuple(order)
-        if len(candidates) == 1 and candidates[0] in rank:
+        if owner is not None and owner in rank:
             rel = mention.text.split("/", 1)[1] if kind == "path" else mention.text
-            files.setdefault((candidates[0], rel), mention.line)
+            files.setdefault((owner, rel), mention.line)
         elif mention.text not in unresolved:
+            # Not guessed: a repo that is not suggested, or no repo name or prefix (then any suggested repo).
+            candidates = (owner,) if owner is not None else tuple(order)
             unresolved[mention.text] = Unresolved(path=mention.text, line=mention.line, candidates=candidates)
     key_files = (
         KeyFileSuggestion(repo=repo, path=path, line=line)

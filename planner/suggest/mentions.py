@@ -25,8 +25,9 @@ class Mention:
     context: bool
 
 
-# A path with one of these is a pattern or a placeholder (`src/*.rs`, `api/{id}`), not a path to suggest.
-_PATTERN = re.compile(r"[*?{}\[\]<>|$'\"`]")
+# A path with one of these is a pattern or a placeholder (`src/*.rs`, `api/{id}`, `src/.../x.kt`), not a
+# path to suggest.
+_PATTERN = re.compile(r"[*?{}\[\]<>|$'\"`]|(?:^|/)\.{3,}(?:/|$)")
 # `src/lib.rs:42` and `src/lib.rs:42:7` name a file at a line.
 _LINE_SUFFIX = re.compile(r":\d+(?::\d+)?\Z")
 # A file name: a stem, then an extension that starts with a letter (`v1.2` is a version, not a file).

@@ -54,10 +54,14 @@ def report_markdown(doc: DesignDoc, suggestion: Suggestion) -> str:
     lines += sections_markdown(suggestion, sections)
     if suggestion.unresolved:
         lines += ["## Unresolved", ""]
+        suggested = {r.name for r in suggestion.repos}
         for u in suggestion.unresolved:
-            where = f"could be in {', '.join(u.candidates)}" if len(u.candidates) > 1 else "no suggested repo"
-            if len(u.candidates) == 1:
-                where = f"{u.candidates[0]} is not suggested"
+            if u.candidates and u.candidates[0] not in suggested:
+                where = f"in {u.candidates[0]}, which is not suggested"
+            elif u.candidates:
+                where = f"names no repo or configured prefix; could be in {', '.join(u.candidates)}"
+            else:
+                where = "names no repo or configured prefix, and no repo is suggested"
             lines.append(f"- `{u.path}` (line {u.line}): {where}")
         lines.append("")
     if suggestion.notes:
