@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from planner.design import DesignDoc
+from planner.diagnostics import one_line
 from planner.suggest.model import Evidence, Suggestion
 
 __all__ = ["missing_sections", "report_markdown", "sections_markdown"]
@@ -66,6 +67,7 @@ def report_markdown(doc: DesignDoc, suggestion: Suggestion) -> str:
         lines.append("")
     if suggestion.notes:
         lines += ["## Notes", ""]
-        lines += [f"- line {n.line} [{n.code}]: {n.message}" for n in suggestion.notes]
+        # one_line: a message quotes the design, whose text must not start a line of its own here.
+        lines += [f"- line {n.line} [{n.code}]: {one_line(n.message)}" for n in suggestion.notes]
         lines.append("")
     return "\n".join(lines)
