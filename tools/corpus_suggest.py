@@ -16,7 +16,8 @@ appears anywhere in the paired design's text: no suggestion can name a file the 
 The corpus config lists no `paths`; a second measurement ("learned paths, leave one out") gives each
 design the `paths` that `--learn-paths` proposes from the plans of the *other* designs, as a team would
 after learning them from its existing plans, so it says what prefixes add on designs whose plans it has
-not seen. Always exits 0: this measures, it does not gate.
+not seen. Exits 0 whatever the scores: this measures, it does not gate (only a crash of
+`planner suggest` fails it).
 
     python tools/corpus_suggest.py [--corpus ../shared/corpus] [--min-evidence N ...]
 """
@@ -122,6 +123,9 @@ def run(corpus: Path, min_evidence: int | None, learned: bool = False) -> list[s
             command + [str(corpus / "designs" / d) for d in designs], capture_output=True, text=True, check=False
         )
         stdout, rc = done.stdout, done.returncode
+        if rc > 1 or not stdout.startswith("["):
+            # A crash is a bug to fix, not a score: say so and fail (scores themselves never fail).
+            raise SystemExit(f"corpus_suggest: planner suggest ended with exit {rc}:\n{done.stderr[-2000:]}")
     by_design = {Path(s["path"]).name: s for s in json.loads(stdout)}
     repos = {"all": Score(), "native": Score()}
     files = {"all": Score(), "native": Score()}
