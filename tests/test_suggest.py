@@ -19,7 +19,8 @@ from planner.suggest import DEFAULT_MIN_EVIDENCE, REPORT, Suggestion, suggest_te
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "suggest"
-GOLDEN = ROOT / "fixtures" / "golden"
+# The suggestion goldens live beside their fixture: fixtures/golden holds the plans of fixtures/*.md.
+GOLDEN = FIXTURE / "golden"
 UPDATE = os.environ.get("PLANNER_UPDATE_GOLDEN") == "1"
 
 CONFIG = """
@@ -211,10 +212,10 @@ def test_golden_suggestion(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     code, out, err = invoke(*fixture_args(fmt))
     assert code == 0, err
-    golden = GOLDEN / f"suggest-invoice-export.{'md' if fmt == 'markdown' else 'json'}"
+    golden = GOLDEN / f"invoice-export.{'md' if fmt == 'markdown' else 'json'}"
     if UPDATE:
         golden.write_text(out, encoding="utf-8")
-    assert out == golden.read_text(encoding="utf-8")
+    assert out == golden.read_text(encoding="utf-8"), f"differs from {golden}; PLANNER_UPDATE_GOLDEN=1 regenerates it"
 
 
 def test_json_output_validates_against_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
