@@ -55,6 +55,7 @@ def _root(
 from planner.cli import plan as _plan  # noqa: E402, F401
 from planner.cli import trackers as _trackers  # noqa: E402, F401
 from planner.cli import ci as _ci  # noqa: E402, F401
+from planner.cli import suggest as _suggest  # noqa: E402, F401
 # isort: on
 
 

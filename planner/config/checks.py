@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from planner.config.lines import LineIndex
 from planner.config.model import Config
+from planner.config.paths import path_diagnostics
 from planner.diagnostics import Diagnostic, error
 from planner.graph import find_cycles, format_cycle
 
@@ -43,6 +44,7 @@ def semantic_diagnostics(config: Config, lines: LineIndex) -> list[Diagnostic]:
                 )
 
     found.extend(_collision_diagnostics(config, lines))
+    found.extend(path_diagnostics(config, lines))
 
     for cycle in find_cycles(config):
         if len(cycle) < 2:

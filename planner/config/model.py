@@ -37,6 +37,9 @@ class RepoConfig(BaseModel):
     consumes: tuple[Surface, ...] = ()
     verify: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # Folder prefixes (relative to the repo's root) that a design's paths may start with: `planner suggest`
+    # maps `server/src/x.rs` to the repo whose prefix `server/` it starts with (see planner.config.paths).
+    paths: tuple[str, ...] = ()
     tracker: TrackerConfig = TrackerConfig()
 
 
