@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from planner.design.context import is_context_heading
+from planner.design.markdown import LINE, Token, inline, parse_blocks
 from planner.design.rules import path_problem
 from planner.design.structure import _code_line, _plain, _walk
-from planner.markdown import LINE, Token, inline, parse_blocks
 
 __all__ = ["Mention", "file_like", "mentions", "path_candidate"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from planner.design import decode_design, parse_design
-from planner.markdown import LINE, parse_blocks
+from planner.design.markdown import LINE, parse_blocks
 
 __all__ = ["insert_sections", "insertion_line", "with_sections"]
 

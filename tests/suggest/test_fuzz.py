@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fuzz_designs import EXAMPLES, design_bytes
 from hypothesis import given, settings
+from project import ROOT
 
 from planner.config import load_config
 from planner.design import decode_design, parse_design
@@ -14,7 +13,6 @@ from planner.suggest import suggest_text
 from planner.suggest.render import missing_sections, sections_markdown
 from planner.suggest.write import with_sections
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG, _ = load_config(ROOT / "config" / "repos.toml")
 
 

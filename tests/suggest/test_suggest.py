@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from project import ROOT
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -17,7 +18,6 @@ from planner.cli.suggest import _DEFAULT_MIN_EVIDENCE
 from planner.config import Config, parse_config
 from planner.suggest import DEFAULT_MIN_EVIDENCE, REPORT, Suggestion, suggest_text
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "suggest"
 # The suggestion goldens live beside their fixture: fixtures/golden holds the plans of fixtures/*.md.
 GOLDEN = FIXTURE / "golden"

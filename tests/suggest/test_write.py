@@ -8,13 +8,13 @@ import pytest
 from fuzz_designs import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from project import ROOT
 from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.design import decode_design, parse_design
 from planner.suggest.write import insert_sections, insertion_line, with_sections
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "fixtures" / "suggest" / "repos.toml"
 
 DESIGN = (
