@@ -11,6 +11,7 @@ from pathlib import Path
 from planner.config import Config
 from planner.diagnostics import Diagnostic, error, warning
 from planner.plan import Plan, RepoPlan, Task
+from planner.trackers.identity import identity
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
 
 __all__ = [
@@ -124,7 +125,7 @@ def _body(plan: Plan, repo: RepoPlan, task: Task, titles: dict[str, str], homes:
     lines += [
         "",
         f"<!-- planner:id={encode_id(task.id)} -->",
-        f"<!-- planner:feature={encode_id(design.feature)} -->",
+        f"<!-- planner:feature={encode_id(identity(design))} -->",
     ]
     return "\n".join(lines) + "\n"
 
@@ -171,7 +172,7 @@ def plan_issues(plan: Plan, config: Config) -> tuple[tuple[IssueSpec, ...], tupl
         for task in repo.tasks:
             if task.id not in homes:
                 continue
-            labels = {PLANNER_LABEL, kind_label(task.kind), feature_label(plan.design.feature)}
+            labels = {PLANNER_LABEL, kind_label(task.kind), feature_label(identity(plan.design))}
             labels |= {sanitize_label(label) for label in config.repos[repo.name].tracker.labels}
             specs.append(
                 IssueSpec(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from planner.config import Config
 from planner.diagnostics import Diagnostic
 from planner.plan import Plan
+from planner.trackers.identity import identity
 from planner.trackers.github.client import AmbiguousWrite, GitHubClient, GitHubError
 from planner.trackers.github.issues import (
     PLANNER_LABEL,
@@ -155,7 +156,7 @@ def _listing(run: _Run, repo: str) -> list[dict[str, Any]]:
 
 
 def _load(run: _Run, repo: str) -> None:
-    feature = run.plan.design.feature
+    feature = identity(run.plan.design)
     found: dict[str, list[dict[str, Any]]] = {}
     for item in _listing(run, repo):
         key = issue_key(item.get("body"))
@@ -251,7 +252,7 @@ def _create(run: _Run, spec: IssueSpec) -> None:
 
 
 def _find(run: _Run, spec: IssueSpec) -> dict[str, Any] | None:
-    key = (run.plan.design.feature, spec.task_id)
+    key = (identity(run.plan.design), spec.task_id)
     matches = [item for item in _listing(run, spec.repo) if issue_key(item.get("body")) == key]
     return min(matches, key=lambda i: int(i["number"])) if matches else None
 

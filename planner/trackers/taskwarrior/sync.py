@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 from planner.diagnostics import Diagnostic, error
 from planner.plan import Plan
-from planner.trackers.taskwarrior.jsonl import FILE_ANNOTATION, export_tasks, jsonl, project_segment, validate_jsonl
+from planner.trackers.identity import identity
+from planner.trackers.taskwarrior.jsonl import FILE_ANNOTATION, export_tasks, jsonl, task_uuid, validate_jsonl
 
 __all__ = [
     "BASE_RC",
@@ -141,7 +142,7 @@ def sync_plan(plan: Plan, runner: TaskRunner, *, dry_run: bool = False, delete_r
         return SyncResult(diagnostics=problems, dry_run=dry_run)
     try:
         current = {t["uuid"]: _normal(t) for t in read_tasks(runner)}
-        changes, payload = _reconcile(plan.design.feature, wanted, current, delete_removed)
+        changes, payload = _reconcile(identity(plan.design), wanted, current, delete_removed)
         if dry_run or not payload:
             return SyncResult(changes=changes, dry_run=dry_run)
         runner.run([*BASE_RC, "import"], stdin=jsonl(payload))
@@ -165,7 +166,7 @@ def sync_plan(plan: Plan, runner: TaskRunner, *, dry_run: bool = False, delete_r
 
 
 def _reconcile(
-    feature: str, wanted: Sequence[dict[str, Any]], current: Mapping[str, dict[str, Any]], delete_removed: bool
+    key: str, wanted: Sequence[dict[str, Any]], current: Mapping[str, dict[str, Any]], delete_removed: bool
 ) -> tuple[tuple[Change, ...], list[dict[str, Any]]]:
     changes: list[Change] = []
     payload: list[dict[str, Any]] = []
@@ -180,16 +181,8 @@ def _reconcile(
         if action != "unchanged":
             payload.append(new)
     planned = {t["uuid"] for t in wanted}
-    segment = project_segment(feature)
     gone = sorted(
-        (
-            t
-            for t in current.values()
-            if t["uuid"] not in planned
-            and "planid" in t
-            and t.get("status") in _OPEN
-            and str(t.get("project", "")).split(".")[0] == segment
-        ),
+        (t for t in current.values() if t["uuid"] not in planned and t.get("status") in _OPEN and _owned(t, key)),
         key=lambda t: (str(t["planid"]), t["uuid"]),
     )
     for old in gone:
@@ -204,6 +197,12 @@ def _reconcile(
         if delete_removed:
             payload.append({**old, "status": "deleted"})
     return tuple(changes), payload
+
+
+def _owned(task: Mapping[str, Any], key: str) -> bool:
+    """Whether this design made the task: its uuid is the one its planid has in the identity's namespace."""
+    # Exact, unlike the project name: two designs whose titles differ by punctuation share a project segment.
+    return "planid" in task and task["uuid"] == task_uuid(key, str(task["planid"]))
 
 
 def _normal(task: Mapping[str, Any]) -> dict[str, Any]:
