@@ -11,8 +11,8 @@ from pathlib import Path
 from planner.config import Config
 from planner.diagnostics import Diagnostic, error, warning
 from planner.plan import Plan, RepoPlan, Task
-from planner.trackers.identity import identity
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
+from planner.trackers.identity import identity
 
 __all__ = [
     "FEATURE_MARKER",

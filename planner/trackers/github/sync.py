@@ -9,7 +9,6 @@ from typing import Any, Literal
 from planner.config import Config
 from planner.diagnostics import Diagnostic
 from planner.plan import Plan
-from planner.trackers.identity import identity
 from planner.trackers.github.client import AmbiguousWrite, GitHubClient, GitHubError
 from planner.trackers.github.issues import (
     PLANNER_LABEL,
@@ -18,6 +17,7 @@ from planner.trackers.github.issues import (
     issue_key,
     plan_issues,
 )
+from planner.trackers.identity import identity
 
 __all__ = ["Action", "SyncResult", "sync_github"]
 
