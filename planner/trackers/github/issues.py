@@ -10,7 +10,7 @@ from pathlib import Path
 
 from planner.config import Config
 from planner.diagnostics import Diagnostic, error, warning
-from planner.plan import Plan, RepoPlan, Task
+from planner.plan import DesignInfo, Plan, RepoPlan, Task
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
 from planner.trackers.identity import identity
 
@@ -20,6 +20,7 @@ __all__ = [
     "PLANNER_LABEL",
     "REPO_PATTERN",
     "IssueSpec",
+    "design_path",
     "feature_label",
     "issue_key",
     "kind_label",
@@ -99,9 +100,14 @@ def _fence(lines: tuple[str, ...]) -> list[str]:
     return [f"{fence}sh", *lines, fence]
 
 
+def design_path(design: DesignInfo) -> str:
+    """The design's path as issue bodies show it: POSIX, normalised."""
+    return posixpath.normpath(Path(design.path).as_posix())
+
+
 def _body(plan: Plan, repo: RepoPlan, task: Task, titles: dict[str, str], homes: dict[str, str]) -> str:
     design = plan.design
-    path = posixpath.normpath(Path(design.path).as_posix())
+    path = design_path(design)
     lines = [
         f"{_plain(task.title)}",
         "",

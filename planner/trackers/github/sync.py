@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -9,19 +11,22 @@ from typing import Any, Literal
 from planner.config import Config
 from planner.diagnostics import Diagnostic
 from planner.plan import Plan
+from planner.render.markdown import code
 from planner.trackers.github.client import AmbiguousWrite, GitHubClient, GitHubError
 from planner.trackers.github.issues import (
-    PLANNER_LABEL,
     REPO_PATTERN,
     IssueSpec,
+    design_path,
+    feature_label,
     issue_key,
     plan_issues,
 )
+from planner.trackers.github.state import list_issues
 from planner.trackers.identity import identity
 
 __all__ = ["Action", "SyncResult", "sync_github"]
 
-Verb = Literal["create", "update", "link", "unlink", "close", "removed", "duplicate"]
+Verb = Literal["create", "update", "link", "unlink", "close", "removed", "duplicate", "restore"]
 # Labels planner owns: a stale one of these is taken off; any other label a person added stays.
 _MANAGED_PREFIXES = ("kind:", "feature:")
 
@@ -56,7 +61,7 @@ class SyncResult:
         return sum(1 for a in self.actions if a.verb == verb)
 
     def summary(self) -> str:
-        verbs: tuple[Verb, ...] = ("create", "update", "link", "unlink", "close")
+        verbs: tuple[Verb, ...] = ("create", "update", "link", "unlink", "close", "duplicate", "restore")
         done = ", ".join(f"{verb} {self.count(verb)}" for verb in verbs)
         tail = "no write sent" if self.dry_run else f"{self.writes} write(s)"
         head = "github (dry run): would" if self.dry_run else "github:"
@@ -92,6 +97,9 @@ class _Run:
     kept_closed: int = 0
     # (repo, task id) -> this feature's issue; every issue id of this feature, for unlinking.
     issues: dict[tuple[str, str], _Issue] = field(default_factory=dict)
+    # repo -> its issues without planner markers; old identity -> its open issues written from this design.
+    unmarked: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    renamed: dict[str, list[str]] = field(default_factory=dict)
 
     def act(self, action: Action) -> None:
         self.actions.append(action)
@@ -123,9 +131,13 @@ def sync_github(
         raise GitHubError("no GitHub client given")
     for repo in targets:
         _load(run, repo)
+    if run.renamed and not run.issues:
+        raise GitHubError(_renamed_message(run))
+    _adopt(run, specs)
     wanted = {(s.repo, s.task_id) for s in specs}
     for spec in specs:
         _ensure(run, spec)
+    _settle(run, sorted({i.repo for i in run.issues.values() if i.created and i.number is not None}))
     specs_by_id = {s.task_id: s for s in specs}
     for spec in specs:
         _link(run, spec, specs_by_id)
@@ -149,25 +161,98 @@ def _configured_repos(config: Config) -> set[str]:
     }
 
 
-def _listing(run: _Run, repo: str) -> list[dict[str, Any]]:
-    items = run.gh.get_all(f"repos/{repo}/issues", {"labels": PLANNER_LABEL, "state": "all", "per_page": 100})
-    # The issues endpoint lists pull requests too; a PR is never a task's issue.
-    return [item for item in items if "pull_request" not in item]
-
-
 def _load(run: _Run, repo: str) -> None:
     feature = identity(run.plan.design)
     found: dict[str, list[dict[str, Any]]] = {}
-    for item in _listing(run, repo):
+    unmarked: list[dict[str, Any]] = []
+    for item in list_issues(run.gh, repo):
         key = issue_key(item.get("body"))
-        if key is not None and key[0] == feature:
+        if key is None:
+            unmarked.append(item)
+        elif key[0] == feature:
             found.setdefault(key[1], []).append(item)
+        elif _same_design(run, item):
+            run.renamed.setdefault(key[0], []).append(f"{repo}#{item['number']}")
+    run.unmarked[repo] = unmarked
     for task_id, items in sorted(found.items()):
-        first, *others = sorted(items, key=lambda i: int(i["number"]))
-        run.issues[repo, task_id] = _from_github(repo, first)
-        for other in others:
-            detail = f"(same task as #{first['number']}; left alone)"
-            run.act(Action("duplicate", repo, task_id, int(other["number"]), detail))
+        run.issues[repo, task_id] = _from_github(repo, _keep_first(run, repo, task_id, items))
+
+
+def _renamed_message(run: _Run) -> str:
+    old = sorted(run.renamed)
+    where = "; ".join(f"{name!r}: {', '.join(sorted(run.renamed[name])[:5])}" for name in old)
+    return (
+        f"{design_path(run.plan.design)} has no issues as {identity(run.plan.design)!r}, but open issues of "
+        f"{where} were written from it: the design was retitled. Add `**Id:** {old[0]}` to its header to keep "
+        "those issues (or close them to start afresh); nothing was created"
+    )
+
+
+def _settle(run: _Run, repos: list[str]) -> None:
+    """After creating: list again and keep one issue per task, in case another sync created it too."""
+    feature = identity(run.plan.design)
+    for repo in repos:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for item in list_issues(run.gh, repo):
+            key = issue_key(item.get("body"))
+            if key is not None and key[0] == feature:
+                found.setdefault(key[1], []).append(item)
+        for task_id, items in sorted(found.items()):
+            if len(items) > 1:
+                ours = run.issues.get((repo, task_id))
+                first = _from_github(repo, _keep_first(run, repo, task_id, items))
+                first.created = ours is not None and ours.number == first.number and ours.created
+                run.issues[repo, task_id] = first
+
+
+def _keep_first(run: _Run, repo: str, task_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The lowest-numbered of one task's issues; the other open ones are closed as its duplicates.
+
+    Two syncs running at once can each create a task's issue; both then keep the same one, the lowest.
+    """
+    first, *others = sorted(items, key=lambda i: int(i["number"]))
+    for other in others:
+        if other.get("state") != "open":
+            continue
+        number = int(other["number"])
+        if not run.dry_run:
+            _close_duplicate(run, repo, number, task_id, int(first["number"]))
+        closed = "would close" if run.dry_run else "closed"
+        run.act(Action("duplicate", repo, task_id, number, f"({closed} as a duplicate of #{first['number']})"))
+    return first
+
+
+def _close_duplicate(run: _Run, repo: str, number: int, task_id: str, first: int) -> None:
+    note = f"Duplicate of #{first}: planner found two issues for task `{task_id}` and keeps the first."
+    with contextlib.suppress(AmbiguousWrite):  # the comment only explains; closing the duplicate is what matters
+        run.gh.write("POST", f"repos/{repo}/issues/{number}/comments", {"body": note}, idempotent=False)
+    closing = {"state": "closed", "state_reason": "not_planned"}
+    run.gh.write("PATCH", f"repos/{repo}/issues/{number}", closing, idempotent=True)
+
+
+def _same_design(run: _Run, item: dict[str, Any]) -> bool:
+    """An open issue of another identity written from this very design file: the design was retitled."""
+    return item.get("state") == "open" and f"- Design: {code(design_path(run.plan.design))}," in str(
+        item.get("body") or ""
+    )
+
+
+def _adopt(run: _Run, specs: tuple[IssueSpec, ...]) -> None:
+    """Find again, by title, a task issue whose markers a person deleted; its markers are restored on update."""
+    label = feature_label(identity(run.plan.design)).casefold()
+    titles = Counter((s.repo, s.title) for s in specs)
+    for spec in specs:
+        if (spec.repo, spec.task_id) in run.issues or titles[spec.repo, spec.title] > 1:
+            continue
+        matches = [
+            item
+            for item in run.unmarked.get(spec.repo, [])
+            if item.get("title") == spec.title and label in {n.casefold() for n in _from_github(spec.repo, item).labels}
+        ]
+        if len(matches) == 1:
+            run.issues[spec.repo, spec.task_id] = _from_github(spec.repo, matches[0])
+            detail = "(its planner markers were gone: matched by title, markers restored)"
+            run.act(Action("restore", spec.repo, spec.task_id, int(matches[0]["number"]), detail))
 
 
 def _from_github(repo: str, item: dict[str, Any]) -> _Issue:
@@ -253,7 +338,7 @@ def _create(run: _Run, spec: IssueSpec) -> None:
 
 def _find(run: _Run, spec: IssueSpec) -> dict[str, Any] | None:
     key = (identity(run.plan.design), spec.task_id)
-    matches = [item for item in _listing(run, spec.repo) if issue_key(item.get("body")) == key]
+    matches = [item for item in list_issues(run.gh, spec.repo) if issue_key(item.get("body")) == key]
     return min(matches, key=lambda i: int(i["number"])) if matches else None
 
 
