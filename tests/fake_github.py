@@ -68,6 +68,8 @@ class FakeGitHub:
         self.max_per_page = 100
         self.repos: dict[str, _Repo] = {}
         self.blocked_by: dict[int, list[int]] = {}
+        self.sub_issues: dict[int, list[int]] = {}  # parent issue id -> sub-issue ids, in order added
+        self.comments: dict[int, list[str]] = {}  # issue id -> comment bodies
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.limit_after: dict[str, str] | None = None  # rate-limit headers for the next answer
@@ -174,6 +176,9 @@ class FakeGitHub:
         return None
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        extra = re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)/(comments|sub_issues)", path)
+        if extra is not None:
+            return self._issue_extra(method, path, query, body, extra)
         m = re.fullmatch(r"/repos/([^/]+/[^/]+)/issues(?:/(\d+)(/dependencies/blocked_by(?:/(\d+))?)?)?", path)
         if m is None or m.group(1) not in self.repos:
             raise _Answer(404, {"message": "Not Found"})
@@ -204,6 +209,64 @@ class FakeGitHub:
                 ids.remove(int(blocker))
                 return 200, issue, {}
         raise _Answer(404, {"message": "Not Found"})
+
+    def _issue_extra(
+        self, method: str, path: str, query: dict[str, str], body: Any, m: re.Match[str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        repo = self.repos.get(m.group(1))
+        issue = next((i for i in repo.issues if i["number"] == int(m.group(2))), None) if repo else None
+        if issue is None:
+            raise _Answer(404, {"message": "Not Found"})
+        if m.group(3) == "comments" and method == "POST":
+            if not isinstance(body, dict) or not isinstance(body.get("body"), str) or not body["body"].strip():
+                raise _invalid("IssueComment", "body", "missing_field")
+            self.comments.setdefault(issue["id"], []).append(body["body"])
+            return 201, {"id": self._bump(), "body": body["body"]}, {}
+        if m.group(3) == "sub_issues" and method == "GET":
+            return self._page([self._by_id(i) for i in self.sub_issues.get(issue["id"], [])], path, query)
+        if m.group(3) == "sub_issues" and method == "POST":
+            return 201, self._add_sub_issue(issue, body), {}
+        raise _Answer(404, {"message": "Not Found"})
+
+    def _add_sub_issue(self, parent: dict[str, Any], body: Any) -> dict[str, Any]:
+        # As documented: `sub_issue_id` is the issue's `id` (not its number); one parent per issue; at most
+        # 100 sub-issues per parent and 8 levels of nesting.
+        if not isinstance(body, dict) or not isinstance(body.get("sub_issue_id"), int):
+            raise _invalid("Issue", "sub_issue_id", "invalid")
+        child = self._by_id(body["sub_issue_id"])
+        if child["id"] == parent["id"] or self.parent_of(child["id"]) is not None:
+            raise _Answer(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"message": "Issue may not be a sub-issue of more than one parent"}],
+                },
+            )
+        if len(self.sub_issues.get(parent["id"], [])) >= 100:
+            raise _Answer(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"message": "Parent cannot have more than 100 sub-issues"}],
+                },
+            )
+        depth, up = 1, parent["id"]
+        while (up := self.parent_of(up)) is not None:
+            depth += 1
+        if depth >= 8:
+            raise _Answer(
+                422,
+                {"message": "Validation Failed", "errors": [{"message": "Sub-issues cannot nest more than 8 levels"}]},
+            )
+        self.sub_issues.setdefault(parent["id"], []).append(child["id"])
+        return parent
+
+    def parent_of(self, issue_id: int) -> int | None:
+        return next((p for p, children in self.sub_issues.items() if issue_id in children), None)
+
+    def _bump(self) -> int:
+        self._next_id += 1
+        return self._next_id
 
     def _list(self, repo: _Repo, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         state = query.get("state", "open")
@@ -252,6 +315,7 @@ class FakeGitHub:
             "body": body,
             "state": "open",
             "state_reason": None,
+            "node_id": f"I_kwDO{self._next_id:08d}",
             "labels": [self._label(repo, name) for name in labels],
             "repository_url": f"{self.url}/repos/{repo.name}",
         }
@@ -260,9 +324,18 @@ class FakeGitHub:
 
     def _update(self, repo: _Repo, issue: dict[str, Any], body: Any) -> dict[str, Any]:
         self._check(body, creating=False)
-        for key in ("title", "body", "state", "state_reason"):
+        if body.get("state", "open") not in ("open", "closed"):
+            raise _invalid("Issue", "state", "invalid")
+        if body.get("state_reason") not in (None, "completed", "not_planned", "reopened"):
+            raise _invalid("Issue", "state_reason", "invalid")
+        for key in ("title", "body"):
             if key in body:
                 issue[key] = body[key]
+        # state_reason is ignored unless the state changes with it; GitHub fills in the reason itself.
+        if body.get("state") == "closed" and issue["state"] != "closed":
+            issue["state"], issue["state_reason"] = "closed", body.get("state_reason") or "completed"
+        elif body.get("state") == "open" and issue["state"] != "open":
+            issue["state"], issue["state_reason"] = "open", "reopened"
         if "labels" in body:
             issue["labels"] = [self._label(repo, name) for name in body["labels"]]
         return issue

@@ -13,20 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
+from planner.diagnostics import Diagnostic, error
 from planner.files import write_atomic
 from planner.progress import BOX_DONE, BOX_NOT_PLANNED, BOX_OPEN, read_progress, set_boxes
+from planner.render.markdown import encode_id
 
 __all__ = [
     "BASE_VERSION",
     "BaseError",
     "Outcome",
     "Prefer",
+    "Report",
     "Side",
     "State",
     "Step",
     "base_path",
     "box_state",
     "changes",
+    "conflict_diagnostics",
     "new_base",
     "plan_states",
     "read_base",
@@ -192,3 +196,61 @@ def _read(path: Path) -> dict[str, object]:
     if not isinstance(data, dict) or data.get("version") != BASE_VERSION:
         raise BaseError(f"{path}: not a version {BASE_VERSION} sync base; {_FIX}")
     return data
+
+
+@dataclass(frozen=True)
+class Report:
+    """A pull or a plan-to-tracker sync: its steps, how many plan tasks the tracker lacks, and what it wrote."""
+
+    tracker: str
+    side: Side
+    steps: tuple[Step, ...]
+    missing: int
+    dry_run: bool
+
+    @property
+    def behind(self) -> bool:
+        """Whether the written side lacks a change of the other (a conflict counts: neither shows both)."""
+        return any(changes(s, self.side) or (s.outcome == "conflict" and s.result is None) for s in self.steps)
+
+    def lines(self) -> str:
+        """One line per task that is not in step (in plan order), then the counts."""
+        shown = [s.format(self.dry_run) for s in self.steps if s.outcome != "in-step" and _concerns(s, self.side)]
+        written = sum(1 for s in self.steps if changes(s, self.side))
+        other = sum(1 for s in self.steps if changes(s, "tracker" if self.side == "plan" else "plan"))
+        conflicts = sum(1 for s in self.steps if s.outcome == "conflict" and s.result is None)
+        verb = "would change" if self.dry_run else "changed"
+        later = "left for `planner sync --plan`" if self.side == "plan" else "left for `planner pull`"
+        head = f"{self.tracker} {'pull' if self.side == 'plan' else 'sync'}{' (dry run)' if self.dry_run else ''}"
+        counts = (
+            f"{head}: {verb} {written} {self.side} task(s); {other} {later}; {conflicts} conflict(s); "
+            f"{sum(1 for s in self.steps if s.outcome == 'in-step')} in step; {self.missing} not in {self.tracker}"
+        )
+        return "\n".join([*shown, counts]) + "\n"
+
+
+def _concerns(step: Step, side: Side) -> bool:
+    """A step worth a line on this run: it writes this side, or it is a conflict."""
+    return changes(step, side) or step.outcome == "conflict"
+
+
+def conflict_diagnostics(steps: tuple[Step, ...], path: str, text: str) -> tuple[Diagnostic, ...]:
+    """One error per unresolved conflict, at the task's line in the plan, naming both sides and the fix."""
+    lines = text.split("\n")
+    found: list[Diagnostic] = []
+    for step in steps:
+        if step.outcome != "conflict" or step.result is None:
+            continue
+        marker = f"<!-- planner:id={encode_id(step.task_id)} -->"
+        line = next((n for n, raw in enumerate(lines, start=1) if marker in raw), 1)
+        found.append(
+            error(
+                "tracker-conflict",
+                f"task {step.task_id}: the plan says {step.plan} and the tracker says {step.tracker}; both "
+                f"changed since they agreed on {step.base}. Neither was changed: make them agree by hand, or run "
+                "again with --prefer plan or --prefer tracker",
+                path,
+                line,
+            )
+        )
+    return tuple(found)

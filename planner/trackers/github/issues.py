@@ -19,11 +19,14 @@ __all__ = [
     "LABEL_MAX",
     "PLANNER_LABEL",
     "REPO_PATTERN",
+    "TITLE_MAX",
     "IssueSpec",
     "design_path",
     "feature_label",
+    "fence",
     "issue_key",
     "kind_label",
+    "plain",
     "plan_issues",
     "render_export",
     "sanitize_label",
@@ -94,7 +97,7 @@ def _title(task: Task) -> str:
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
 
 
-def _fence(lines: tuple[str, ...]) -> list[str]:
+def fence(lines: tuple[str, ...]) -> list[str]:
     longest = max((len(m) for line in lines for m in re.findall(r"`{3,}", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}sh", *lines, fence]
@@ -109,10 +112,10 @@ def _body(plan: Plan, repo: RepoPlan, task: Task, titles: dict[str, str], homes:
     design = plan.design
     path = design_path(design)
     lines = [
-        f"{_plain(task.title)}",
+        f"{plain(task.title)}",
         "",
-        f"- Feature: {_plain(design.feature)}",
-        f"- Repository: {code(repo.name)} (wave {repo.wave})" + (f": {_plain(repo.change)}" if repo.change else ""),
+        f"- Feature: {plain(design.feature)}",
+        f"- Repository: {code(repo.name)} (wave {repo.wave})" + (f": {plain(repo.change)}" if repo.change else ""),
         f"- Kind: {task.kind}",
         f"- Design: {code(path)}, line {task.source_line}",
     ]
@@ -125,9 +128,9 @@ def _body(plan: Plan, repo: RepoPlan, task: Task, titles: dict[str, str], homes:
         lines += ["", "### Depends on", ""]
         for dep in task.depends_on:
             where = f" (in {homes[dep]})" if dep in homes else ""
-            lines.append(f"- {code(dep)}: {_plain(titles.get(dep, dep))}{where}")
+            lines.append(f"- {code(dep)}: {plain(titles.get(dep, dep))}{where}")
     if repo.verify:
-        lines += ["", "### Verify", "", *_fence(repo.verify)]
+        lines += ["", "### Verify", "", *fence(repo.verify)]
     lines += [
         "",
         f"<!-- planner:id={encode_id(task.id)} -->",
@@ -136,7 +139,7 @@ def _body(plan: Plan, repo: RepoPlan, task: Task, titles: dict[str, str], homes:
     return "\n".join(lines) + "\n"
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     # Design text on one line, and never able to open an HTML comment or a tag inside the body.
     return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
 

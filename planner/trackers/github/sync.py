@@ -13,6 +13,7 @@ from planner.diagnostics import Diagnostic
 from planner.plan import Plan
 from planner.render.markdown import code
 from planner.trackers.github.client import AmbiguousWrite, GitHubClient, GitHubError
+from planner.trackers.github.epics import epic_key, epic_specs, limit_problems
 from planner.trackers.github.issues import (
     REPO_PATTERN,
     IssueSpec,
@@ -26,7 +27,7 @@ from planner.trackers.identity import identity
 
 __all__ = ["Action", "SyncResult", "sync_github"]
 
-Verb = Literal["create", "update", "link", "unlink", "close", "removed", "duplicate", "restore"]
+Verb = Literal["create", "update", "link", "unlink", "close", "removed", "duplicate", "restore", "epic", "nest"]
 # Labels planner owns: a stale one of these is taken off; any other label a person added stays.
 _MANAGED_PREFIXES = ("kind:", "feature:")
 
@@ -61,7 +62,17 @@ class SyncResult:
         return sum(1 for a in self.actions if a.verb == verb)
 
     def summary(self) -> str:
-        verbs: tuple[Verb, ...] = ("create", "update", "link", "unlink", "close", "duplicate", "restore")
+        verbs: tuple[Verb, ...] = (
+            "create",
+            "update",
+            "link",
+            "unlink",
+            "close",
+            "duplicate",
+            "restore",
+            "epic",
+            "nest",
+        )
         done = ", ".join(f"{verb} {self.count(verb)}" for verb in verbs)
         tail = "no write sent" if self.dry_run else f"{self.writes} write(s)"
         head = "github (dry run): would" if self.dry_run else "github:"
@@ -100,6 +111,8 @@ class _Run:
     # repo -> its issues without planner markers; old identity -> its open issues written from this design.
     unmarked: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     renamed: dict[str, list[str]] = field(default_factory=dict)
+    # (repo, planner repo) -> this design's epic there.
+    epics: dict[tuple[str, str], _Issue] = field(default_factory=dict)
 
     def act(self, action: Action) -> None:
         self.actions.append(action)
@@ -118,6 +131,7 @@ def sync_github(
     *,
     dry_run: bool = False,
     close_removed: bool = False,
+    epics: bool = False,
     report: Callable[[Action], None] | None = None,
 ) -> SyncResult:
     """Sync a plan's issues. Dry run sends GETs only (client may be None for a plan with no issue target).
@@ -125,6 +139,9 @@ def sync_github(
     Raises GitHubError for a refusal or an exhausted retry; actions done before it were already reported.
     """
     specs, problems = plan_issues(plan, config)
+    limits = limit_problems(specs, epics)
+    if limits:
+        raise GitHubError("; ".join(limits) + "; nothing was written")
     run = _Run(plan, client, dry_run, close_removed, report or (lambda _: None))
     targets = sorted({s.repo for s in specs} | _configured_repos(config))
     if targets and client is None:
@@ -138,6 +155,9 @@ def sync_github(
     for spec in specs:
         _ensure(run, spec)
     _settle(run, sorted({i.repo for i in run.issues.values() if i.created and i.number is not None}))
+    if epics:
+        for epic in epic_specs(plan, specs):
+            _sync_epic(run, epic, [run.issues[s.repo, s.task_id] for s in specs if s.planner_repo == epic.task_id])
     specs_by_id = {s.task_id: s for s in specs}
     for spec in specs:
         _link(run, spec, specs_by_id)
@@ -165,9 +185,14 @@ def _load(run: _Run, repo: str) -> None:
     feature = identity(run.plan.design)
     found: dict[str, list[dict[str, Any]]] = {}
     unmarked: list[dict[str, Any]] = []
+    epics: dict[str, list[dict[str, Any]]] = {}
     for item in list_issues(run.gh, repo):
         key = issue_key(item.get("body"))
-        if key is None:
+        epic = epic_key(item.get("body")) if key is None else None
+        if epic is not None:
+            if epic[0] == feature:
+                epics.setdefault(epic[1], []).append(item)
+        elif key is None:
             unmarked.append(item)
         elif key[0] == feature:
             found.setdefault(key[1], []).append(item)
@@ -176,6 +201,37 @@ def _load(run: _Run, repo: str) -> None:
     run.unmarked[repo] = unmarked
     for task_id, items in sorted(found.items()):
         run.issues[repo, task_id] = _from_github(repo, _keep_first(run, repo, task_id, items))
+    for name, items in sorted(epics.items()):
+        run.epics[repo, name] = _from_github(repo, min(items, key=lambda i: int(i["number"])))
+
+
+def _sync_epic(run: _Run, spec: IssueSpec, children: list[_Issue]) -> None:
+    """Create or update the repo's epic, then make each of its task issues a sub-issue (in plan order)."""
+    tag = f"{spec.task_id} epic"
+    epic = run.epics.get((spec.repo, spec.task_id))
+    if epic is None:
+        epic = _Issue(spec.repo, None, None, spec.title, spec.body, spec.labels, "open", created=True)
+        if not run.dry_run:
+            epic = _from_github(spec.repo, _post(run, spec, epic_key))
+            epic.created = True
+        run.epics[spec.repo, spec.task_id] = epic
+        run.act(Action("epic", spec.repo, tag, epic.number, f"(created) {_quoted(spec.title)}"))
+    elif epic.state == "open" and (changes := _changes(epic, spec)):
+        if not run.dry_run:
+            run.gh.write("PATCH", f"repos/{spec.repo}/issues/{epic.number}", changes, idempotent=True)
+        run.act(Action("epic", spec.repo, tag, epic.number, f"(updated {', '.join(sorted(changes))})"))
+    path = f"repos/{spec.repo}/issues/{epic.number}/sub_issues"
+    nested = set() if epic.created else {int(i["id"]) for i in run.gh.get_all(path, {"per_page": 100})}
+    for child in children:
+        if child.id is not None and child.id in nested:
+            continue
+        if not run.dry_run:
+            try:
+                run.gh.write("POST", path, {"sub_issue_id": child.id}, idempotent=False)
+            except AmbiguousWrite:
+                if child.id not in {int(i["id"]) for i in run.gh.get_all(path, {"per_page": 100})}:
+                    raise
+        run.act(Action("nest", spec.repo, tag, child.number, f"(sub-issue of {_ref(epic, tag)})"))
 
 
 def _renamed_message(run: _Run) -> str:
@@ -276,6 +332,18 @@ def _ensure(run: _Run, spec: IssueSpec) -> None:
         # Done work stays done: a closed issue is neither reopened nor rewritten.
         run.kept_closed += 1
         return
+    changes = _changes(issue, spec)
+    if not changes:
+        run.unchanged += 1
+        return
+    if not run.dry_run:
+        data = run.gh.write("PATCH", f"repos/{spec.repo}/issues/{issue.number}", changes, idempotent=True)
+        run.issues[spec.repo, spec.task_id] = _from_github(spec.repo, data)
+    run.act(Action("update", spec.repo, spec.task_id, issue.number, f"({', '.join(sorted(changes))})"))
+
+
+def _changes(issue: _Issue, spec: IssueSpec) -> dict[str, Any]:
+    """The PATCH that makes an open issue say what the spec says (people's own labels kept)."""
     changes: dict[str, Any] = {}
     if issue.title != spec.title:
         changes["title"] = spec.title
@@ -284,13 +352,7 @@ def _ensure(run: _Run, spec: IssueSpec) -> None:
     labels = _merged_labels(issue.labels, spec.labels)
     if labels is not None:
         changes["labels"] = list(labels)
-    if not changes:
-        run.unchanged += 1
-        return
-    if not run.dry_run:
-        data = run.gh.write("PATCH", f"repos/{spec.repo}/issues/{issue.number}", changes, idempotent=True)
-        run.issues[spec.repo, spec.task_id] = _from_github(spec.repo, data)
-    run.act(Action("update", spec.repo, spec.task_id, issue.number, f"({', '.join(sorted(changes))})"))
+    return changes
 
 
 def _merged_labels(current: Iterable[str], wanted: Iterable[str]) -> tuple[str, ...] | None:
@@ -308,37 +370,39 @@ def _merged_labels(current: Iterable[str], wanted: Iterable[str]) -> tuple[str, 
 
 
 def _create(run: _Run, spec: IssueSpec) -> None:
-    payload = {"title": spec.title, "body": spec.body, "labels": list(spec.labels)}
     if run.dry_run:
         run.issues[spec.repo, spec.task_id] = _Issue(
             spec.repo, None, None, spec.title, spec.body, spec.labels, "open", created=True
         )
         run.act(Action("create", spec.repo, spec.task_id, None, _quoted(spec.title)))
         return
-    failures = 0
-    while True:
-        try:
-            data = run.gh.write("POST", f"repos/{spec.repo}/issues", payload, idempotent=False)
-            break
-        except AmbiguousWrite as exc:
-            # The issue may exist now: look for its marker before posting again, so none is doubled.
-            adopted = _find(run, spec)
-            if adopted is not None:
-                data = adopted
-                break
-            failures += 1
-            if failures >= run.gh.pacing.max_attempts:
-                raise GitHubError(f"{exc} (gave up after {failures} attempts); run sync again later") from exc
-            run.gh.pacing.sleep(run.gh.pacing.backoff_delay(failures))
-    issue = _from_github(spec.repo, data)
+    issue = _from_github(spec.repo, _post(run, spec, issue_key))
     issue.created = True
     run.issues[spec.repo, spec.task_id] = issue
     run.act(Action("create", spec.repo, spec.task_id, issue.number, _quoted(spec.title)))
 
 
-def _find(run: _Run, spec: IssueSpec) -> dict[str, Any] | None:
+def _post(run: _Run, spec: IssueSpec, keyer: Callable[[str | None], tuple[str, str] | None]) -> dict[str, Any]:
+    """Create the spec's issue once: after an ambiguous answer, look for its markers before posting again."""
+    payload = {"title": spec.title, "body": spec.body, "labels": list(spec.labels)}
+    failures = 0
+    while True:
+        try:
+            data: dict[str, Any] = run.gh.write("POST", f"repos/{spec.repo}/issues", payload, idempotent=False)
+            return data
+        except AmbiguousWrite as exc:
+            adopted = _find(run, spec, keyer)
+            if adopted is not None:
+                return adopted
+            failures += 1
+            if failures >= run.gh.pacing.max_attempts:
+                raise GitHubError(f"{exc} (gave up after {failures} attempts); run sync again later") from exc
+            run.gh.pacing.sleep(run.gh.pacing.backoff_delay(failures))
+
+
+def _find(run: _Run, spec: IssueSpec, keyer: Callable[[str | None], tuple[str, str] | None]) -> dict[str, Any] | None:
     key = (identity(run.plan.design), spec.task_id)
-    matches = [item for item in list_issues(run.gh, spec.repo) if issue_key(item.get("body")) == key]
+    matches = [item for item in list_issues(run.gh, spec.repo) if keyer(item.get("body")) == key]
     return min(matches, key=lambda i: int(i["number"])) if matches else None
 
 

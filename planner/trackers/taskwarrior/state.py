@@ -23,9 +23,7 @@ def _uuids(plan: Plan) -> dict[str, str]:
 def task_states(plan: Plan, runner: TaskRunner) -> dict[str, State]:
     """Task id -> state for every plan task Taskwarrior holds: completed done, deleted not planned, else open."""
     stored = {str(t["uuid"]): str(t.get("status", "pending")) for t in read_tasks(runner)}
-    return {
-        task_id: _STATE.get(stored[uuid], "open") for task_id, uuid in _uuids(plan).items() if uuid in stored
-    }
+    return {task_id: _STATE.get(stored[uuid], "open") for task_id, uuid in _uuids(plan).items() if uuid in stored}
 
 
 def set_states(plan: Plan, runner: TaskRunner, steps: Iterable[Step]) -> int:
