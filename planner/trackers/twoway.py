@@ -239,7 +239,7 @@ def conflict_diagnostics(steps: tuple[Step, ...], path: str, text: str) -> tuple
     lines = text.split("\n")
     found: list[Diagnostic] = []
     for step in steps:
-        if step.outcome != "conflict" or step.result is None:
+        if step.outcome != "conflict" or step.result is not None:
             continue
         marker = f"<!-- planner:id={encode_id(step.task_id)} -->"
         line = next((n for n, raw in enumerate(lines, start=1) if marker in raw), 1)
