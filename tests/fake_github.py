@@ -77,6 +77,9 @@ class FakeGitHub:
         self.stay_down = False  # after that drop, drop every request until `network_down` is reset
         self.network_down = False
         self.creates = 0
+        # Called (under the lock) with each issue-creating request's repo before it is served: lets a test
+        # play "another sync created this task's issue a moment ago" deterministically.
+        self.before_create: Callable[[FakeGitHub, str, Any], None] | None = None
         self._next_id = 9000
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -108,9 +111,29 @@ class FakeGitHub:
     def seed(self, repo: str, title: str, body: str = "", labels: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
         """An issue (or with pull_request={...}, a pull request) made outside planner."""
         with self._lock:
-            issue = self._new_issue(self.repos[repo], title, body, list(labels))
-            issue.update(extra)
-            return issue
+            return self.seed_locked(repo, title, body, labels, **extra)
+
+    def seed_locked(
+        self, repo: str, title: str, body: str = "", labels: tuple[str, ...] = (), **extra: Any
+    ) -> dict[str, Any]:
+        """`seed` for a caller that already holds the lock (a `before_create` hook)."""
+        issue = self._new_issue(self.repos[repo], title, body, list(labels))
+        issue.update(extra)
+        return issue
+
+    def rename_label(self, repo: str, old: str, new: str) -> None:
+        """As a person renaming a label in the settings: every issue carrying it now shows the new name."""
+        with self._lock:
+            label = self.repos[repo].labels.pop(old.casefold())
+            label["name"] = new
+            self.repos[repo].labels[new.casefold()] = label
+
+    def delete_label(self, repo: str, name: str) -> None:
+        """As a person deleting a label: it leaves every issue."""
+        with self._lock:
+            label = self.repos[repo].labels.pop(name.casefold())
+            for issue in self.repos[repo].issues:
+                issue["labels"] = [x for x in issue["labels"] if x is not label]
 
     def issues(self, repo: str, *, pulls: bool = False) -> list[dict[str, Any]]:
         return [i for i in self.repos[repo].issues if pulls or "pull_request" not in i]
@@ -304,6 +327,8 @@ class FakeGitHub:
 
     def _create(self, repo: _Repo, body: Any) -> dict[str, Any]:
         self._check(body, creating=True)
+        if self.before_create is not None:
+            self.before_create(self, repo.name, body)
         return self._new_issue(repo, body["title"], body.get("body") or "", body.get("labels", []))
 
     def _new_issue(self, repo: _Repo, title: str, body: str, labels: list[str]) -> dict[str, Any]:

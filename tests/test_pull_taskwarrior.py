@@ -240,9 +240,7 @@ def test_a_broken_base_is_an_error_naming_the_file_and_nothing_is_written(env: E
 
 
 def test_a_missing_plan_is_an_error_with_the_fix(env: Env) -> None:
-    out = env.planner(
-        "pull", "taskwarrior", str(env.root / "design.md"), "--plan", str(env.root / "nope.md"), code=1
-    )
+    out = env.planner("pull", "taskwarrior", str(env.root / "design.md"), "--plan", str(env.root / "nope.md"), code=1)
     assert "planner plan DESIGN -o" in out
 
 

@@ -53,11 +53,12 @@ def set_issue_states(client: GitHubClient, steps: Iterable[Step], where: Mapping
     for step in steps:
         if step.result is None or not changes(step, "tracker"):
             continue
-        repo, number = where[step.task_id]
-        if step.result == "open":
-            body = {"state": "open"}
-        else:
-            body = {"state": "closed", "state_reason": "completed" if step.result == "done" else "not_planned"}
-        client.write("PATCH", f"repos/{repo}/issues/{number}", body, idempotent=True)
+        path = "repos/{}/issues/{}".format(*where[step.task_id])
+        if step.tracker != "open" or step.result == "open":
+            # GitHub ignores a new state_reason unless the state changes with it: reopen, then close anew.
+            client.write("PATCH", path, {"state": "open"}, idempotent=True)
+        if step.result != "open":
+            reason = "completed" if step.result == "done" else "not_planned"
+            client.write("PATCH", path, {"state": "closed", "state_reason": reason}, idempotent=True)
         count += 1
     return count
