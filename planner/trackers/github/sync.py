@@ -205,6 +205,17 @@ def _load(run: _Run, repo: str) -> None:
         run.epics[repo, name] = _from_github(repo, min(items, key=lambda i: int(i["number"])))
 
 
+def _settle_epic(run: _Run, spec: IssueSpec, ours: _Issue) -> _Issue:
+    """After creating an epic: keep the lowest-numbered one, in case another sync created it too."""
+    key = (identity(run.plan.design), spec.task_id)
+    items = [item for item in list_issues(run.gh, spec.repo) if epic_key(item.get("body")) == key]
+    if len(items) < 2:
+        return ours
+    first = _from_github(spec.repo, _keep_first(run, spec.repo, f"{spec.task_id} epic", items))
+    first.created = first.number == ours.number
+    return first
+
+
 def _sync_epic(run: _Run, spec: IssueSpec, children: list[_Issue]) -> None:
     """Create or update the repo's epic, then make each of its task issues a sub-issue (in plan order)."""
     tag = f"{spec.task_id} epic"
@@ -214,6 +225,7 @@ def _sync_epic(run: _Run, spec: IssueSpec, children: list[_Issue]) -> None:
         if not run.dry_run:
             epic = _from_github(spec.repo, _post(run, spec, epic_key))
             epic.created = True
+            epic = _settle_epic(run, spec, epic)
         run.epics[spec.repo, spec.task_id] = epic
         run.act(Action("epic", spec.repo, tag, epic.number, f"(created) {_quoted(spec.title)}"))
     elif epic.state == "open" and (changes := _changes(epic, spec)):
@@ -228,8 +240,10 @@ def _sync_epic(run: _Run, spec: IssueSpec, children: list[_Issue]) -> None:
         if not run.dry_run:
             try:
                 run.gh.write("POST", path, {"sub_issue_id": child.id}, idempotent=False)
-            except AmbiguousWrite:
-                if child.id not in {int(i["id"]) for i in run.gh.get_all(path, {"per_page": 100})}:
+            except GitHubError as exc:
+                # Unknown fate, or 422 because another sync nested it a moment ago: fine if it is there now.
+                ambiguous = isinstance(exc, AmbiguousWrite) or exc.status == 422
+                if not ambiguous or child.id not in {int(i["id"]) for i in run.gh.get_all(path, {"per_page": 100})}:
                     raise
         run.act(Action("nest", spec.repo, tag, child.number, f"(sub-issue of {_ref(epic, tag)})"))
 
@@ -449,11 +463,14 @@ def _add_link(run: _Run, repo: str, issue: _Issue, blocker: _Issue) -> None:
         try:
             run.gh.write("POST", path, {"issue_id": blocker.id}, idempotent=False)
             return
-        except AmbiguousWrite as exc:
+        except GitHubError as exc:
+            # Unknown fate, or 422 because another sync running at once added it: fine if it is there now.
+            if not isinstance(exc, AmbiguousWrite) and exc.status != 422:
+                raise
             if any(int(item["id"]) == blocker.id for item in _blockers(run, repo, issue)):
                 return
             failures += 1
-            if failures >= run.gh.pacing.max_attempts:
+            if exc.status == 422 or failures >= run.gh.pacing.max_attempts:
                 raise GitHubError(f"{exc} (gave up after {failures} attempts); run sync again later") from exc
             run.gh.pacing.sleep(run.gh.pacing.backoff_delay(failures))
 
