@@ -57,7 +57,7 @@ def run_two(world: World, **options: Any) -> list[SyncResult]:
         start.wait()
         try:
             results.append(world.push(**options))
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which fails the test
+        except BaseException as exc:  # handed to the main thread, which fails the test
             errors.append(exc)
 
     threads = [threading.Thread(target=one) for _ in range(2)]
