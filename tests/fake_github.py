@@ -50,6 +50,23 @@ class _Repo:
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # casefolded name -> label
 
 
+@dataclass
+class Board:
+    """A Projects (v2) board: fields (single-select ones with options) and items holding issues by node id."""
+
+    id: str
+    owner: str
+    number: int
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)  # {"id", "content", "values": {field id: value}}
+
+    def field(self, name: str) -> dict[str, Any]:
+        return next(f for f in self.fields if f["name"] == name)
+
+    def item(self, node: str) -> dict[str, Any] | None:
+        return next((i for i in self.items if i["content"] == node), None)
+
+
 class _Answer(Exception):
     def __init__(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         super().__init__(status)
@@ -70,6 +87,8 @@ class FakeGitHub:
         self.blocked_by: dict[int, list[int]] = {}
         self.sub_issues: dict[int, list[int]] = {}  # parent issue id -> sub-issue ids, in order added
         self.comments: dict[int, list[str]] = {}  # issue id -> comment bodies
+        self.boards: dict[tuple[str, int], Board] = {}
+        self.graphql_page = 100
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.limit_after: dict[str, str] | None = None  # rate-limit headers for the next answer
@@ -120,6 +139,34 @@ class FakeGitHub:
         issue = self._new_issue(self.repos[repo], title, body, list(labels))
         issue.update(extra)
         return issue
+
+    def add_project(self, owner: str, number: int, fields: dict[str, str | list[str]]) -> Board:
+        """A board; each field is "NUMBER", "TEXT" or a list of single-select option names. Like GitHub's,
+        it also has a built-in Title field that planner cannot set."""
+        board = Board(f"PVT_{owner}_{number}", owner, number)
+        for name, kind in {"Title": "TITLE", **fields}.items():
+            self._next_id += 1
+            made: dict[str, Any] = {"id": f"PVTF_{self._next_id}", "name": name}
+            if isinstance(kind, list):
+                made["dataType"] = "SINGLE_SELECT"
+                made["options"] = [{"id": f"opt_{self._bump()}", "name": option} for option in kind]
+            else:
+                made["dataType"] = kind
+            board.fields.append(made)
+        self.boards[owner, number] = board
+        return board
+
+    def item_values(self, board: Board, issue: dict[str, Any]) -> dict[str, Any]:
+        """Field name -> value (option name for single selects) of the issue's item on the board."""
+        item = board.item(issue["node_id"])
+        assert item is not None, f"#{issue['number']} is not on the board"
+        named: dict[str, Any] = {}
+        for made in board.fields:
+            if made["id"] in item["values"]:
+                value = item["values"][made["id"]]
+                options = {o["id"]: o["name"] for o in made.get("options", [])}
+                named[made["name"]] = options.get(value, value)
+        return named
 
     def rename_label(self, repo: str, old: str, new: str) -> None:
         """As a person renaming a label in the settings: every issue carrying it now shows the new name."""
@@ -175,7 +222,10 @@ class FakeGitHub:
                     raise _Answer(401, {"message": "Bad credentials"})
                 if not path.startswith(self.prefix + "/"):
                     raise _Answer(404, {"message": "Not Found"})
-                status, payload, extra = self._route(method, path.removeprefix(self.prefix), query, body)
+                if path.removeprefix(self.prefix) == "/graphql" and method == "POST":
+                    status, payload, extra = 200, self._graphql(body), {}
+                else:
+                    status, payload, extra = self._route(method, path.removeprefix(self.prefix), query, body)
             except _Answer as answer:
                 status, payload, extra = answer.status, answer.payload, answer.headers
             if fault is not None:
@@ -232,6 +282,92 @@ class FakeGitHub:
                 ids.remove(int(blocker))
                 return 200, issue, {}
         raise _Answer(404, {"message": "Not Found"})
+
+    # -- GraphQL: the three operations planner sends, checked as GitHub's schema would ---------------
+
+    def _graphql(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            raise _Answer(400, {"message": "Problems parsing JSON"})
+        m = re.match(r"\s*(query|mutation)\s+(\w+)", body["query"])
+        variables = body.get("variables") or {}
+        handlers = {
+            "PlannerProject": self._gql_project,
+            "PlannerAddItem": self._gql_add,
+            "PlannerSetField": self._gql_set,
+        }
+        if m is None or m.group(2) not in handlers:
+            return _gql_error("PARSE_ERROR", "this fake serves PlannerProject, PlannerAddItem and PlannerSetField only")
+        try:
+            return {"data": handlers[m.group(2)](variables)}
+        except _GqlError as problem:
+            return _gql_error(problem.kind, str(problem))
+
+    def _board(self, project_id: Any) -> Board:
+        board = next((b for b in self.boards.values() if b.id == project_id), None)
+        if board is None:
+            raise _GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{project_id}'")
+        return board
+
+    def _gql_project(self, variables: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(variables.get("number"), int) or not isinstance(variables.get("login"), str):
+            raise _GqlError("INVALID", "Variable $number of type Int! or $login of type String! was not provided")
+        board = self.boards.get((variables["login"], variables["number"]))
+        if board is None:
+            raise _GqlError("NOT_FOUND", f"Could not resolve to a ProjectV2 with the number {variables['number']}.")
+        start = int(variables.get("after") or 0)
+        page = board.items[start : start + self.graphql_page]
+        more = start + self.graphql_page < len(board.items)
+        return {
+            "repositoryOwner": {
+                "projectV2": {
+                    "id": board.id,
+                    "fields": {"nodes": board.fields},
+                    "items": {
+                        "pageInfo": {"hasNextPage": more, "endCursor": str(start + len(page))},
+                        "nodes": [self._gql_item(board, item) for item in page],
+                    },
+                }
+            }
+        }
+
+    def _gql_item(self, board: Board, item: dict[str, Any]) -> dict[str, Any]:
+        values = []
+        for made in board.fields:
+            if made["id"] in item["values"]:
+                key = {"NUMBER": "number", "TEXT": "text", "SINGLE_SELECT": "optionId"}[made["dataType"]]
+                values.append({key: item["values"][made["id"]], "field": {"id": made["id"]}})
+        return {"id": item["id"], "content": {"id": item["content"]}, "fieldValues": {"nodes": values}}
+
+    def _gql_add(self, variables: dict[str, Any]) -> dict[str, Any]:
+        board = self._board(variables.get("project"))
+        content = variables.get("content")
+        if not any(i.get("node_id") == content for repo in self.repos.values() for i in repo.issues):
+            raise _GqlError("NOT_FOUND", f"Could not resolve to a node with the global id of '{content}'")
+        item = board.item(str(content))
+        if item is None:  # adding twice returns the item already there, as GitHub does
+            item = {"id": f"PVTI_{self._bump()}", "content": content, "values": {}}
+            board.items.append(item)
+        return {"addProjectV2ItemById": {"item": {"id": item["id"]}}}
+
+    def _gql_set(self, variables: dict[str, Any]) -> dict[str, Any]:
+        board = self._board(variables.get("project"))
+        item = next((i for i in board.items if i["id"] == variables.get("item")), None)
+        made = next((f for f in board.fields if f["id"] == variables.get("field")), None)
+        value = variables.get("value")
+        if item is None or made is None:
+            raise _GqlError("NOT_FOUND", "Could not resolve to a node with the global id of the item or field")
+        if not isinstance(value, dict) or len(value) != 1:
+            raise _GqlError("INVALID", "value must hold exactly one of number, text, singleSelectOptionId, ...")
+        (key, given), kind = next(iter(value.items())), made["dataType"]
+        wanted = {"NUMBER": "number", "TEXT": "text", "SINGLE_SELECT": "singleSelectOptionId"}.get(kind)
+        if wanted is None or key != wanted:
+            raise _GqlError("INVALID", f"Field {made['name']} of type {kind} cannot be updated with {key}")
+        if kind == "NUMBER" and (isinstance(given, bool) or not isinstance(given, (int, float))):
+            raise _GqlError("INVALID", "number must be a Float")
+        if kind == "SINGLE_SELECT" and given not in {o["id"] for o in made["options"]}:
+            raise _GqlError("INVALID", "The single select option Id does not belong to the field")
+        item["values"][made["id"]] = float(given) if kind == "NUMBER" else given
+        return {"updateProjectV2ItemFieldValue": {"projectV2Item": {"id": item["id"]}}}
 
     def _issue_extra(
         self, method: str, path: str, query: dict[str, str], body: Any, m: re.Match[str]
@@ -388,6 +524,17 @@ class FakeGitHub:
             raise _Answer(422, {"message": "Validation Failed", "errors": [{"message": "dependency already exists"}]})
         ids.append(blocker["id"])
         return issue
+
+
+class _GqlError(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _gql_error(kind: str, message: str) -> dict[str, Any]:
+    # GraphQL answers 200 with `errors` (and data null) for a request it refuses.
+    return {"data": None, "errors": [{"type": kind, "message": message}]}
 
 
 def _invalid(resource: str, name: str, code: str) -> _Answer:

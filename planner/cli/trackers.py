@@ -182,7 +182,7 @@ def sync_github(
                 report=lambda action: typer.echo(action.format(dry_run)),
             )
             typer.echo(done.summary())
-            _report(done.diagnostics)
+            _report(done.notes)
             if plan is not None:
                 found = issue_states(result, cfg, client)
                 _two_way(

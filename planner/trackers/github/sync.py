@@ -6,10 +6,11 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from planner.config import Config
-from planner.diagnostics import Diagnostic
+from planner.diagnostics import Diagnostic, warning
 from planner.plan import Plan
 from planner.render.markdown import code
 from planner.trackers.github.client import AmbiguousWrite, GitHubClient, GitHubError
@@ -22,12 +23,25 @@ from planner.trackers.github.issues import (
     issue_key,
     plan_issues,
 )
+from planner.trackers.github.projects import (
+    ADD_ITEM,
+    PROJECT_QUERY,
+    SET_FIELD,
+    STATUS_CLOSED,
+    STATUS_FIELD,
+    STATUS_OPEN,
+    Project,
+    field_value,
+    parse_project,
+)
 from planner.trackers.github.state import list_issues
 from planner.trackers.identity import identity
 
 __all__ = ["Action", "SyncResult", "sync_github"]
 
-Verb = Literal["create", "update", "link", "unlink", "close", "removed", "duplicate", "restore", "epic", "nest"]
+Verb = Literal[
+    "create", "update", "link", "unlink", "close", "removed", "duplicate", "restore", "epic", "nest", "project"
+]
 # Labels planner owns: a stale one of these is taken off; any other label a person added stays.
 _MANAGED_PREFIXES = ("kind:", "feature:")
 
@@ -57,6 +71,8 @@ class SyncResult:
     writes: int
     dry_run: bool
     diagnostics: tuple[Diagnostic, ...] = ()
+    # Found while syncing (a project field or option missing), unlike `diagnostics`, which come from the plan.
+    notes: tuple[Diagnostic, ...] = ()
 
     def count(self, verb: Verb) -> int:
         return sum(1 for a in self.actions if a.verb == verb)
@@ -94,6 +110,7 @@ class _Issue:
     labels: tuple[str, ...]
     state: str
     created: bool = False
+    node: str | None = None  # GraphQL node id, for Projects
 
 
 @dataclass
@@ -113,6 +130,7 @@ class _Run:
     renamed: dict[str, list[str]] = field(default_factory=dict)
     # (repo, planner repo) -> this design's epic there.
     epics: dict[tuple[str, str], _Issue] = field(default_factory=dict)
+    notes: list[Diagnostic] = field(default_factory=list)
 
     def act(self, action: Action) -> None:
         self.actions.append(action)
@@ -164,6 +182,8 @@ def sync_github(
     for (repo, task_id), issue in sorted(run.issues.items()):
         if (repo, task_id) not in wanted and issue.state == "open" and not issue.created:
             _retire(run, repo, task_id, issue)
+    if config.trackers.github.project is not None and (specs or run.epics):
+        _sync_project(run, config, specs)
     return SyncResult(
         actions=tuple(run.actions),
         unchanged=run.unchanged,
@@ -171,6 +191,7 @@ def sync_github(
         writes=client.writes if client is not None else 0,
         dry_run=dry_run,
         diagnostics=problems,
+        notes=tuple(run.notes),
     )
 
 
@@ -334,6 +355,7 @@ def _from_github(repo: str, item: dict[str, Any]) -> _Issue:
         body=str(item.get("body") or ""),
         labels=tuple(str(label["name"] if isinstance(label, dict) else label) for label in item.get("labels") or ()),
         state=str(item.get("state") or "open"),
+        node=str(item["node_id"]) if item.get("node_id") else None,
     )
 
 
@@ -473,6 +495,89 @@ def _add_link(run: _Run, repo: str, issue: _Issue, blocker: _Issue) -> None:
             if exc.status == 422 or failures >= run.gh.pacing.max_attempts:
                 raise GitHubError(f"{exc} (gave up after {failures} attempts); run sync again later") from exc
             run.gh.pacing.sleep(run.gh.pacing.backoff_delay(failures))
+
+
+def _sync_project(run: _Run, config: Config, specs: tuple[IssueSpec, ...]) -> None:
+    """Put every task issue, then every epic, on the configured board with the plan's field values."""
+    board = _load_project(run, str(config.trackers.github.project))
+    kinds = {task.id: (repo, task.kind) for repo in run.plan.repos for task in repo.tasks}
+    waves = {repo.name: repo.wave for repo in run.plan.repos}
+    feature = run.plan.design.feature
+    line = _project_line(config)
+    for spec in specs:
+        repo, kind = kinds[spec.task_id]
+        values: dict[str, str | int] = {"Wave": repo.wave, "Repo": repo.name, "Kind": kind, "Feature": feature}
+        _place(run, board, run.issues[spec.repo, spec.task_id], spec.task_id, values, (config.path, line))
+    for (_, name), epic in sorted(run.epics.items()):
+        values = {"Wave": waves.get(name, 0), "Repo": name, "Kind": "epic", "Feature": feature}
+        _place(run, board, epic, f"{name} epic", values, (config.path, line))
+
+
+def _load_project(run: _Run, setting: str) -> Project:
+    owner, number = setting.split("/")
+    board: Project | None = None
+    after: str | None = None
+    while True:
+        variables = {"login": owner, "number": int(number), "after": after}
+        board, after = parse_project(run.gh.graphql(PROJECT_QUERY, variables, mutation=False), board)
+        if board is None:
+            raise GitHubError(
+                f"[trackers.github] project = {setting!r}: no such project, or the token cannot see it; check the "
+                "owner and the number in the project's URL"
+            )
+        if after is None:
+            return board
+
+
+def _place(
+    run: _Run, board: Project, issue: _Issue, tag: str, values: dict[str, str | int], where: tuple[str, int]
+) -> None:
+    item = board.items.get(issue.node) if issue.node else None
+    added = item is None
+    if added:
+        # Status only on adding: after that the board's people own it.
+        values = {**values, STATUS_FIELD: STATUS_OPEN if issue.state == "open" else STATUS_CLOSED}
+        if not run.dry_run:
+            answer = run.gh.graphql(ADD_ITEM, {"project": board.id, "content": issue.node}, mutation=True)
+            item = str(answer["addProjectV2ItemById"]["item"]["id"])
+            board.items[str(issue.node)] = item
+    current = board.values.get(item, {}) if item is not None else {}
+    done: list[str] = []
+    for name, value in values.items():
+        setting = _field_setting(run, board, name, value, where)
+        if setting is None or current.get(setting[0]) == setting[2]:
+            continue
+        if item is not None and not run.dry_run:
+            variables = {"project": board.id, "item": item, "field": setting[0], "value": setting[1]}
+            run.gh.graphql(SET_FIELD, variables, mutation=True)
+        done.append(f"{name}={value}")
+    if added or done:
+        detail = ("added; " if added else "") + ", ".join(done)
+        run.act(Action("project", issue.repo, tag, issue.number, f"({detail.rstrip('; ')})"))
+
+
+def _field_setting(
+    run: _Run, board: Project, name: str, value: str | int, where: tuple[str, int]
+) -> tuple[str, dict[str, object], object] | None:
+    """(field id, GraphQL value, stored value) to set, or None with a warning (once) saying why not."""
+    found = board.fields.get(name.casefold())
+    problem = f"the project has no field {name!r}; add it to set it from the plan" if found is None else None
+    if found is not None:
+        graphql, stored, problem = field_value(found, value)
+        if graphql is not None:
+            return found.id, graphql, stored
+    message = f"[trackers.github] project: {problem}"
+    if all(n.message != message for n in run.notes):
+        run.notes.append(warning("github-project-field", message, *where))
+    return None
+
+
+def _project_line(config: Config) -> int:
+    try:
+        lines = Path(config.path).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, raw in enumerate(lines, 1) if raw.replace(" ", "").startswith("[trackers.github]")), 1)
 
 
 def _retire(run: _Run, repo: str, task_id: str, issue: _Issue) -> None:
