@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from planner.config import Config
 from planner.diagnostics import Diagnostic, warning
@@ -78,17 +78,8 @@ class SyncResult:
         return sum(1 for a in self.actions if a.verb == verb)
 
     def summary(self) -> str:
-        verbs: tuple[Verb, ...] = (
-            "create",
-            "update",
-            "link",
-            "unlink",
-            "close",
-            "duplicate",
-            "restore",
-            "epic",
-            "nest",
-        )
+        # Every verb in declaration order; "removed" is a finding, counted in the tail.
+        verbs = [verb for verb in get_args(Verb) if verb != "removed"]
         done = ", ".join(f"{verb} {self.count(verb)}" for verb in verbs)
         tail = "no write sent" if self.dry_run else f"{self.writes} write(s)"
         head = "github (dry run): would" if self.dry_run else "github:"
