@@ -2,8 +2,11 @@
 
 Implemented as documented: list issues (labels, state, per_page, page, Link headers; pull requests are
 listed too), create and update issues, list/add/remove "blocked by" dependencies (taking the blocker's
-numeric `id`, across repositories). Faults are injected per request: rate limits (403 with retry-after,
-429, 403 with x-ratelimit-remaining 0), 5xx before or after the change is made, and dropped connections.
+numeric `id`, across repositories), comments, sub-issues (by `sub_issue_id` = the issue's `id`; one parent per
+issue, 100 per parent, 8 levels), and a GraphQL endpoint for Projects (v2): boards, fields, single-select options
+and items, answering `errors` for what GitHub refuses. Faults are injected per request: rate limits (403 with
+retry-after, 429, 403 with x-ratelimit-remaining 0), 5xx before or after the change is made, and dropped
+connections.
 """
 
 from __future__ import annotations
