@@ -95,8 +95,12 @@ def test_delete_removed_of_one_design_spares_a_near_namesake(tmp_path: Path) -> 
     env = {"TASKDATA": str(tmp_path / "data"), "TASKRC": str(tmp_path / "taskrc"), "HOME": str(tmp_path)}
     (tmp_path / "repos.toml").write_text(CONFIG, encoding="utf-8")
     (tmp_path / "a.md").write_text(DESIGN, encoding="utf-8")
-    # Same project segment ("Refund-Ledger"), fewer tasks: its --delete-removed must not touch a.md's.
-    other = DESIGN.replace("# Refund Ledger Design", "# Refund: Ledger Design").replace("- [x] portal", "- [ ] portal")
+    # Same project segment ("Refund-Ledger"), one task id in common: its --delete-removed must not touch a.md's.
+    other = (
+        DESIGN.replace("# Refund Ledger Design", "# Refund: Ledger Design")
+        .replace("- [x] portal", "- [ ] portal")
+        .replace("POST /api/refunds\n", "POST /api/credits\nGET /api/credits\n")
+    )
     (tmp_path / "b.md").write_text(other, encoding="utf-8")
 
     def sync(name: str, *extra: str) -> None:
@@ -114,7 +118,7 @@ def test_delete_removed_of_one_design_spares_a_near_namesake(tmp_path: Path) -> 
         check=True,
     )
     tasks: list[dict[str, Any]] = json.loads(done.stdout)
-    assert len(tasks) == 5
+    assert len(tasks) == 6
     assert all(t["status"] == "pending" for t in tasks)
 
 
@@ -142,3 +146,24 @@ def test_the_project_setting_is_checked() -> None:
     assert config is None
     (problem,) = problems
     assert problem.code == "config-project" and problem.line == 8 and "OWNER/NUMBER" in problem.message
+
+
+def test_a_taskwarrior_retitle_without_an_id_is_reported_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "taskrc").write_text("", encoding="utf-8")
+    env = {"TASKDATA": str(tmp_path / "data"), "TASKRC": str(tmp_path / "taskrc"), "HOME": str(tmp_path)}
+    (tmp_path / "repos.toml").write_text(CONFIG, encoding="utf-8")
+    design = tmp_path / "design.md"
+    args = ["sync", "taskwarrior", str(design), "--config", str(tmp_path / "repos.toml")]
+    design.write_text(DESIGN, encoding="utf-8")
+    assert CliRunner().invoke(app, args, env=env).exit_code == 0
+    retitled = DESIGN.replace("# Refund Ledger Design", "# Refunds Everywhere Design")
+    design.write_text(retitled, encoding="utf-8")
+    result = CliRunner().invoke(app, [*args, "--dry-run"], env=env)
+    assert result.exit_code == 0
+    assert "warning: none of this design's tasks existed yet, but project 'Refund-Ledger' holds 3" in result.output
+    assert "add `**Id:** <its old title>`" in result.output
+    # The fix: the old title as the id finds the tasks again.
+    design.write_text(retitled.replace("**Status:** Approved", "**Status:** Approved\n**Id:** Refund Ledger"), "utf-8")
+    again = CliRunner().invoke(app, args, env=env)
+    assert again.exit_code == 0 and "0 added" in again.output and "warning" not in again.output
