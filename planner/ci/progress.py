@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from planner.render.markdown import decode_id
 
 __all__ = [
+    "BOX_DONE",
+    "BOX_NOT_PLANNED",
+    "BOX_OPEN",
     "NOTES_BEGIN",
     "NOTES_END",
     "REMOVED_HEADING",
@@ -20,6 +23,7 @@ __all__ = [
     "apply_progress",
     "carry_over",
     "read_progress",
+    "set_boxes",
 ]
 
 NOTES_BEGIN = "<!-- planner:notes -->"
@@ -29,6 +33,10 @@ _REMOVED_INTRO = (
     "Tasks of an earlier version of this plan that no longer follow from the design, kept with their state. "
     "Delete a line to drop it for good."
 )
+
+# A task's box: open, done, or dropped (a tracker closed it as not planned / deleted it). Any other
+# character a person types is kept as is and counts as open.
+BOX_OPEN, BOX_DONE, BOX_NOT_PLANNED = " ", "x", "-"
 
 # The marker must end the line: design text is escaped by the renderer, so it can only ever end a line
 # that the renderer wrote; an id-like string earlier on the line is text, not a marker.
@@ -141,3 +149,23 @@ def carry_over(new_text: str, old_text: str | None) -> str:
     if old_text is None:
         return new_text
     return apply_progress(new_text, read_progress(old_text))
+
+
+def set_boxes(text: str, boxes: Mapping[str, str]) -> str:
+    """The plan with the box of each given task id set (its first marked line, as read_progress reads it);
+    every other byte, notes and other boxes included, as it was."""
+    lines = text.split("\n")  # not _lines: CRLF and the final newline must survive byte for byte
+    seen: set[str] = set()
+    notes = False
+    for i, outside in _outside_fences(lines):
+        stripped = lines[i].strip()
+        if outside and stripped in (NOTES_BEGIN, NOTES_END):
+            notes = stripped == NOTES_BEGIN
+        match = _TASK.match(lines[i]) if outside and not notes else None
+        if match is None:
+            continue
+        task_id = decode_id(match.group("id"))
+        if task_id in boxes and task_id not in seen:
+            lines[i] = lines[i][: match.start("box")] + boxes[task_id] + lines[i][match.end("box") :]
+        seen.add(task_id)
+    return "\n".join(lines)

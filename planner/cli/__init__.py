@@ -1,7 +1,8 @@
 """The `planner` command: thin typer commands over the library; the only place that prints and exits.
 
 The commands live in submodules, each registering on `app` (or its `export`/`sync` sub-apps) when imported:
-planner.cli.plan (plan, check, graph, schema), planner.cli.trackers (export, sync), planner.cli.ci (build, verify).
+planner.cli.plan (plan, check, graph, schema), planner.cli.trackers (export, sync, pull),
+planner.cli.ci (build, verify).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import typer
 from planner import __version__
 from planner.cli.common import EXIT_OK
 
-__all__ = ["app", "export_app", "main", "sync_app"]
+__all__ = ["app", "export_app", "main", "pull_app", "sync_app"]
 
 app = typer.Typer(
     name="planner",
@@ -32,6 +33,11 @@ export_app = typer.Typer(help="Write a plan's tasks in a tracker's import format
 sync_app = typer.Typer(help="Push a plan's tasks into a tracker, idempotently.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(sync_app, name="sync")
+# `planner pull <tracker> DESIGN --plan PLAN.md` brings a tracker's progress back into the plan's boxes.
+pull_app = typer.Typer(
+    help="Tick a plan's boxes from a tracker's state (two-way, against a base).", no_args_is_help=True
+)
+app.add_typer(pull_app, name="pull")
 
 
 def _version(value: bool) -> None:

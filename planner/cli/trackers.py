@@ -4,22 +4,48 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import typer
 
-from planner.cli import export_app, sync_app
-from planner.cli.common import EXIT_ERRORS, AllowOption, ConfigOption, StrictOption, _config, _fail, _report
+from planner.cli import export_app, pull_app, sync_app
+from planner.cli.common import (
+    EXIT_ERRORS,
+    EXIT_USAGE,
+    AllowOption,
+    ConfigOption,
+    StrictOption,
+    _choice,
+    _config,
+    _fail,
+    _report,
+)
 from planner.diagnostics import error, has_errors
 
 if TYPE_CHECKING:
     from planner.config import Config
     from planner.plan import Plan
-    from planner.trackers.github import IssueSpec
+    from planner.trackers.github import GitHubClient, IssueSpec
+    from planner.trackers.taskwarrior import SubprocessRunner
+    from planner.trackers.twoway import Side, State, Step
 
-__all__ = ["export_github", "export_jira", "export_taskwarrior", "sync_github", "sync_taskwarrior"]
+    PreferChoice: TypeAlias = str
+else:
+    PreferChoice = Enum("PreferChoice", {"plan": "plan", "tracker": "tracker"}, type=str)
+
+__all__ = [
+    "export_github",
+    "export_jira",
+    "export_taskwarrior",
+    "pull_github",
+    "pull_taskwarrior",
+    "sync_github",
+    "sync_taskwarrior",
+]
 
 DesignArgument = Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)]
 TrackerOutput = Annotated[
@@ -27,6 +53,34 @@ TrackerOutput = Annotated[
     typer.Option("--output", "-o", help="Write the file here (atomically) instead of stdout.", show_default=False),
 ]
 TrackerForce = Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")]
+PlanFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--plan",
+        help="The Markdown plan whose boxes are synced (its base: .<name>.sync.json beside it).",
+        show_default=False,
+    ),
+]
+PullPlanOption = Annotated[
+    Path,
+    typer.Option("--plan", help="The Markdown plan whose boxes are ticked (its base: .<name>.sync.json beside it)."),
+]
+PreferOption = Annotated[
+    PreferChoice | None,
+    typer.Option("--prefer", help="The side that wins a conflict (both changed since the base).", show_default=False),
+]
+ApiUrlOption = Annotated[str, typer.Option("--api-url", help="REST API root; GitHub Enterprise: https://HOST/api/v3.")]
+MaxWaitOption = Annotated[
+    float, typer.Option("--max-wait", min=0, help="Longest rate-limit wait in seconds before giving up.")
+]
+MinIntervalOption = Annotated[float, typer.Option("--min-interval", min=0, help="Seconds between two writes.")]
+TaskdataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--taskdata", help="Taskwarrior data folder (default: $TASKDATA, else the taskrc's).", show_default=False
+    ),
+]
+TaskBinaryOption = Annotated[str, typer.Option("--task-binary", help="The Taskwarrior 2.6 executable.")]
 
 
 # -- GitHub Issues -------------------------------------------------------------------------------
@@ -92,47 +146,186 @@ def sync_github(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the create/update/link/close actions; send no write.")
     ] = False,
-    api_url: Annotated[
-        str, typer.Option("--api-url", help="REST API root; GitHub Enterprise: https://HOST/api/v3.")
-    ] = "https://api.github.com",
+    api_url: ApiUrlOption = "https://api.github.com",
     close_removed: Annotated[
         bool, typer.Option("--close-removed", help="Close (as not planned) open issues whose task left the plan.")
     ] = False,
-    max_wait: Annotated[
-        float, typer.Option("--max-wait", min=0, help="Longest rate-limit wait in seconds before giving up.")
-    ] = 900.0,
-    min_interval: Annotated[float, typer.Option("--min-interval", min=0, help="Seconds between two writes.")] = 1.0,
+    plan: PlanFileOption = None,
+    prefer: PreferOption = None,
+    no_epics: Annotated[
+        bool, typer.Option("--no-epics", help="No parent issue per repo; tasks are not made its sub-issues.")
+    ] = False,
+    max_wait: MaxWaitOption = 900.0,
+    min_interval: MinIntervalOption = 1.0,
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
 ) -> None:
-    """Create, update and link one GitHub issue per task (token: $GITHUB_TOKEN); re-running changes nothing."""
-    import time
+    """Create, update and link one GitHub issue per task (token: $GITHUB_TOKEN); re-running changes nothing.
 
-    from planner.trackers.github import GitHubClient, GitHubError, Pacing
+    With --plan, a box ticked (or set to [-]) in the plan since the last pull or sync closes its issue too.
+    """
+    from planner.trackers.github import GitHubError
     from planner.trackers.github import sync_github as run_sync
+    from planner.trackers.github.state import issue_states, set_issue_states
 
-    token = os.environ.get("GITHUB_TOKEN") or None
-    if token is None and not dry_run:
-        _fail([error("github-token", "GITHUB_TOKEN is not set; export a token that may write issues", design, 1)])
-    if not api_url.startswith(("https://", "http://")):
-        _fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
+    _check_plan_file(plan)
     result, cfg, _ = _github_issues(design, config, allow_unapproved, strict)
-    pacing = Pacing(
-        sleep=time.sleep, monotonic=time.monotonic, now=time.time, min_interval=min_interval, max_wait=max_wait
-    )
     try:
-        with GitHubClient(api_url, token, pacing) as client:
+        with _github_client(api_url, dry_run, design, min_interval, max_wait) as client:
             done = run_sync(
                 result,
                 cfg,
                 client,
                 dry_run=dry_run,
                 close_removed=close_removed,
+                epics=not no_epics,
                 report=lambda action: typer.echo(action.format(dry_run)),
             )
+            typer.echo(done.summary())
+            _report(done.notes)
+            if plan is not None:
+                found = issue_states(result, cfg, client)
+                _two_way(
+                    "tracker",
+                    "github",
+                    plan,
+                    result,
+                    lambda: {task_id: state for task_id, (state, _, _) in found.items()},
+                    lambda steps: set_issue_states(client, steps, {t: (r, n) for t, (_, r, n) in found.items()}),
+                    dry_run=dry_run,
+                    prefer=prefer,
+                )
     except GitHubError as exc:
         _fail([error("github", str(exc), design, 1)])
-    typer.echo(done.summary())
+
+
+@pull_app.command("github")
+def pull_github(
+    design: DesignArgument,
+    plan: PullPlanOption,
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the box changes and counts; write nothing.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 2 when the plan is behind the issues, 0 when in step.")
+    ] = False,
+    prefer: PreferOption = None,
+    api_url: ApiUrlOption = "https://api.github.com",
+    max_wait: MaxWaitOption = 900.0,
+    allow_unapproved: AllowOption = False,
+    strict: StrictOption = False,
+) -> None:
+    """Tick the plan's boxes from its issues: closed as completed [x], closed as not planned [-], reopened [ ]."""
+    from planner.trackers.github import GitHubError
+    from planner.trackers.github.state import issue_states
+
+    _check_plan_file(plan)
+    result, cfg, _ = _github_issues(design, config, allow_unapproved, strict)
+    try:
+        with _github_client(api_url, True, design, 1.0, max_wait) as client:
+            found = issue_states(result, cfg, client)
+    except GitHubError as exc:
+        _fail([error("github", str(exc), design, 1)])
+    states = {task_id: state for task_id, (state, _, _) in found.items()}
+    _two_way("plan", "github", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check)
+
+
+@contextmanager
+def _github_client(
+    api_url: str, read_only: bool, design: str, min_interval: float, max_wait: float
+) -> Iterator[GitHubClient]:
+    """A paced client for $GITHUB_TOKEN (required unless only reading), or exit 1 naming what is wrong."""
+    import time
+
+    from planner.trackers.github import GitHubClient, Pacing
+
+    token = os.environ.get("GITHUB_TOKEN") or None
+    if token is None and not read_only:
+        _fail([error("github-token", "GITHUB_TOKEN is not set; export a token that may write issues", design, 1)])
+    if not api_url.startswith(("https://", "http://")):
+        _fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
+    pacing = Pacing(
+        sleep=time.sleep, monotonic=time.monotonic, now=time.time, min_interval=min_interval, max_wait=max_wait
+    )
+    with GitHubClient(api_url, token, pacing) as client:
+        yield client
+
+
+# -- both ways -----------------------------------------------------------------------------------
+
+
+def _check_plan_file(plan: Path | None) -> None:
+    if plan is not None and not plan.is_file():
+        _fail(
+            [
+                error(
+                    "plan-file",
+                    f"plan {plan} not found; write it first with `planner plan DESIGN -o {plan}`",
+                    str(plan),
+                    1,
+                )
+            ]
+        )
+
+
+def _two_way(
+    side: Side,
+    tracker: str,
+    plan_file: Path,
+    plan: Plan,
+    read: Callable[[], dict[str, State]],
+    write: Callable[[tuple[Step, ...]], int] | None,
+    *,
+    dry_run: bool,
+    prefer: PreferChoice | None,
+    check: bool = False,
+) -> None:
+    """Reconcile the plan's boxes with a tracker against the base, print it, then write `side` and the base.
+
+    Exit 2 with `check` when the plan is behind, 1 on a conflict left unresolved.
+    """
+    from planner.trackers.twoway import (
+        BaseError,
+        Report,
+        base_path,
+        conflict_diagnostics,
+        new_base,
+        plan_states,
+        read_base,
+        reconcile,
+        write_base,
+        write_plan,
+    )
+
+    shown = str(plan_file)
+    base_file = base_path(plan_file)
+    try:
+        text = plan_file.read_text(encoding="utf-8")
+        base = read_base(base_file, tracker)
+        ids = tuple(task.id for repo in plan.repos for task in repo.tasks)
+        ours = plan_states(text, ids)
+        theirs = read()
+        won = _choice(prefer) if prefer is not None else None
+        steps = reconcile(ours, theirs, base, "plan" if won == "plan" else "tracker" if won else None)
+        report = Report(tracker, side, steps, sum(1 for t in ours if t not in theirs), dry_run)
+        sys.stdout.write(report.lines())
+        if check:
+            raise typer.Exit(EXIT_USAGE if report.behind else 0)
+        if dry_run:
+            return
+        if side == "plan":
+            write_plan(plan_file, text, steps)
+        elif write is not None:
+            write(steps)
+        write_base(base_file, tracker, new_base(steps, base, side))
+    except BaseError as exc:
+        _fail([error("sync-base", str(exc), str(base_file), 1)])
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail([error("plan-file", f"cannot read or write {shown}: {exc}", shown, 1)])
+    conflicts = conflict_diagnostics(steps, shown, text)
+    if conflicts:
+        _fail(conflicts)
 
 
 # -- Taskwarrior and Jira ------------------------------------------------------------------------
@@ -196,27 +389,91 @@ def sync_taskwarrior(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would be added, modified or left alone; change nothing.")
     ] = False,
-    taskdata: Annotated[
-        Path | None,
-        typer.Option(
-            "--taskdata", help="Taskwarrior data folder (default: $TASKDATA, else the taskrc's).", show_default=False
-        ),
-    ] = None,
+    taskdata: TaskdataOption = None,
     delete_removed: Annotated[
         bool, typer.Option("--delete-removed", help="Delete open tasks the plan no longer has (default: report).")
     ] = False,
-    task_binary: Annotated[str, typer.Option("--task-binary", help="The Taskwarrior 2.6 executable.")] = "task",
+    plan: PlanFileOption = None,
+    prefer: PreferOption = None,
+    task_binary: TaskBinaryOption = "task",
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
 ) -> None:
-    """Import the plan into Taskwarrior: adds the missing, updates the changed, keeps done tasks done."""
+    """Import the plan into Taskwarrior: adds the missing, updates the changed, keeps done tasks done.
+
+    With --plan, a box ticked (or set to [-]) in the plan since the last pull or sync completes (deletes) its task.
+    """
+    from planner.trackers.taskwarrior import TaskwarriorError, format_result, sync_plan
+    from planner.trackers.taskwarrior.state import set_states, task_states
+
+    _check_plan_file(plan)
+    result, _ = _tracker_plan(design, config, allow_unapproved, strict)
+    with _task_runner(taskdata, task_binary) as runner:
+        done = sync_plan(result, runner, dry_run=dry_run, delete_removed=delete_removed)
+        if done.changes or not has_errors(done.diagnostics):
+            sys.stdout.write(format_result(done))
+        _report(done.diagnostics)
+        if has_errors(done.diagnostics):
+            raise typer.Exit(EXIT_ERRORS)
+        if plan is None:
+            return
+        try:
+            _two_way(
+                "tracker",
+                "taskwarrior",
+                plan,
+                result,
+                lambda: task_states(result, runner),
+                lambda steps: set_states(result, runner, steps),
+                dry_run=dry_run,
+                prefer=prefer,
+            )
+        except TaskwarriorError as exc:
+            _fail([error("taskwarrior", str(exc), design, 1)])
+
+
+@pull_app.command("taskwarrior")
+def pull_taskwarrior(
+    design: DesignArgument,
+    plan: PullPlanOption,
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the box changes and counts; write nothing.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 2 when the plan is behind the tasks, 0 when in step.")
+    ] = False,
+    prefer: PreferOption = None,
+    taskdata: TaskdataOption = None,
+    task_binary: TaskBinaryOption = "task",
+    allow_unapproved: AllowOption = False,
+    strict: StrictOption = False,
+) -> None:
+    """Tick the plan's boxes from Taskwarrior: completed [x], deleted [-], pending again [ ]."""
+    from planner.trackers.taskwarrior import TaskwarriorError
+    from planner.trackers.taskwarrior.state import task_states
+
+    _check_plan_file(plan)
+    result, _ = _tracker_plan(design, config, allow_unapproved, strict)
+    with _task_runner(taskdata, task_binary) as runner:
+        try:
+            states = task_states(result, runner)
+        except TaskwarriorError as exc:
+            _fail([error("taskwarrior", str(exc), design, 1)])
+    _two_way(
+        "plan", "taskwarrior", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check
+    )
+
+
+@contextmanager
+def _task_runner(taskdata: Path | None, task_binary: str) -> Iterator[SubprocessRunner]:
+    """The `task` binary on this environment (with --taskdata), never letting it write a sample ~/.taskrc."""
     import tempfile
 
-    from planner.trackers.taskwarrior import SubprocessRunner, find_taskrc, format_result, sync_plan
+    from planner.trackers.taskwarrior import SubprocessRunner, find_taskrc
 
     if taskdata is not None and not taskdata.is_dir():
         _fail([error("taskdata", f"folder {taskdata} does not exist; create it first", str(taskdata), 1)])
-    result, _ = _tracker_plan(design, config, allow_unapproved, strict)
     env = dict(os.environ)
     if taskdata is not None:
         env["TASKDATA"] = str(taskdata.resolve())
@@ -226,13 +483,7 @@ def sync_taskwarrior(
             empty = Path(scratch) / "taskrc"
             empty.write_text("", encoding="utf-8")
             env["TASKRC"] = str(empty)
-        runner = SubprocessRunner(env, binary=task_binary)
-        done = sync_plan(result, runner, dry_run=dry_run, delete_removed=delete_removed)
-    if done.changes or not has_errors(done.diagnostics):
-        sys.stdout.write(format_result(done))
-    _report(done.diagnostics)
-    if has_errors(done.diagnostics):
-        raise typer.Exit(EXIT_ERRORS)
+        yield SubprocessRunner(env, binary=task_binary)
 
 
 @export_app.command("jira")

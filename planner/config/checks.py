@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from planner.config.lines import LineIndex
 from planner.config.model import Config
 from planner.config.paths import path_diagnostics
 from planner.diagnostics import Diagnostic, error
 from planner.graph import find_cycles, format_cycle
 
-__all__ = ["semantic_diagnostics"]
+__all__ = ["REPO_NAME", "semantic_diagnostics"]
+
+# Task ids are `<repo>:<kind>[:<n>]`, so a repo named `api:file` would share ids with repo `api`;
+# tracker markers, uuids and labels need plain names too.
+REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+PROJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[1-9][0-9]*$")
+REPO_NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit"
 
 # Past this many, listing every known repo in a message would drown the actual problem.
 _MAX_LISTED_NAMES = 10
@@ -19,6 +27,18 @@ def semantic_diagnostics(config: Config, lines: LineIndex) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     names = list(config.repos)
 
+    found.extend(_name_diagnostics(config, lines))
+    project = config.trackers.github.project
+    if project is not None and not PROJECT.match(project):
+        found.append(
+            error(
+                "config-project",
+                f'[trackers.github] project = {project!r} is not "OWNER/NUMBER"; write it like '
+                'project = "octo-org/5" (the number in the project\'s URL)',
+                path,
+                lines.line(("trackers", "github", "project")),
+            )
+        )
     for name, repo in config.repos.items():
         if all(dep in config.repos and dep != name for dep in repo.depends_on):
             continue  # the common case: no line lookup needed
@@ -61,6 +81,20 @@ def semantic_diagnostics(config: Config, lines: LineIndex) -> list[Diagnostic]:
             )
         )
     return found
+
+
+def _name_diagnostics(config: Config, lines: LineIndex) -> list[Diagnostic]:
+    return [
+        error(
+            "config-repo-name",
+            f"repo name {name!r} may hold only {REPO_NAME_RULE}; rename the [repos.<name>] table "
+            "(keep the old spelling under aliases if designs use it)",
+            config.path,
+            lines.line(("repos", name)),
+        )
+        for name in config.repos
+        if not REPO_NAME.match(name)
+    ]
 
 
 def _unknown_hint(config: Config, dep: str, names: list[str]) -> str:

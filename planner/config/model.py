@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
-__all__ = ["SURFACES", "Config", "RepoConfig", "Surface", "TrackerConfig"]
+__all__ = ["SURFACES", "Config", "GitHubProjectConfig", "RepoConfig", "Surface", "TrackerConfig", "TrackersConfig"]
 
 Surface = Literal["rest", "grpc", "database"]
 SURFACES: tuple[Surface, ...] = ("rest", "grpc", "database")
@@ -43,6 +43,22 @@ class RepoConfig(BaseModel):
     tracker: TrackerConfig = TrackerConfig()
 
 
+class GitHubProjectConfig(BaseModel):
+    """`[trackers.github]`: the Projects (v2) board every synced issue is added to, as "OWNER/NUMBER"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    project: str | None = None
+
+
+class TrackersConfig(BaseModel):
+    """`[trackers]`: settings shared by every repo's issues."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    github: GitHubProjectConfig = GitHubProjectConfig()
+
+
 class Config(BaseModel):
     """The whole config file; `repos` is ordered by name whatever the file order."""
 
@@ -52,6 +68,7 @@ class Config(BaseModel):
     repos: Mapping[str, RepoConfig]
     path: str
     sha256: str
+    trackers: TrackersConfig = TrackersConfig()
 
     # Lower-cased name/alias -> canonical name; private so it stays out of the schema and dumps.
     _index: dict[str, str] = PrivateAttr(default_factory=dict)

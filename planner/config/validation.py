@@ -12,7 +12,7 @@ from planner.diagnostics import Diagnostic, error
 
 __all__ = ["validation_diagnostic"]
 
-_TOP_KEYS = ("repos", "version")
+_TOP_KEYS = ("repos", "trackers", "version")
 _REPO_KEYS = tuple(sorted(set(RepoConfig.model_fields) - {"name"}))
 _TRACKER_KEYS = tuple(sorted(TrackerConfig.model_fields))
 _TOML_TYPE_NAMES: dict[type, str] = {

@@ -107,6 +107,8 @@ class DesignDoc:
     sections: tuple[str, ...] = field(default=())
     # Where a missing section is reported: its parent heading (Proposed Solution), else line 1.
     anchor_line: int = 1
+    # `**Id:**` in the header: the feature's tracker identity when present, so a retitled design keeps its items.
+    id: str | None = None
 
     @property
     def approved(self) -> bool:

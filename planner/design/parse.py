@@ -78,5 +78,6 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
         questions=questions,
         sections=tuple(sorted(sections)),
         anchor_line=sections["solution"].line if "solution" in sections else 1,
+        id=fields.get("id", (None, 0))[0] or None,
     )
     return doc, tuple(reader.diagnostics)

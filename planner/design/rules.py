@@ -16,7 +16,7 @@ __all__ = [
 _CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
 
 
-_FIELD = re.compile(r"^[*_\s]*(date|status|branch)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
+_FIELD = re.compile(r"^[*_\s]*(date|status|branch|id)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
 _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REST = re.compile(rf"^(?:[-*+]\s+)?({_METHODS})\s+(\S+)(.*)$")
 _ENDPOINT_LINE = re.compile(rf"^(?:[-*+]\s+)?(?:{_METHODS})\s+/\S*")

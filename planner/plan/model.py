@@ -64,6 +64,8 @@ class DesignInfo(_Frozen):
     status: str | None
     date: str | None
     branch: str | None
+    # `**Id:**`: the tracker identity that survives a retitling (None: the feature title is the identity).
+    id: str | None = None
 
 
 class EndpointModel(_Frozen):

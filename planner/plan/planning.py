@@ -108,6 +108,7 @@ def build_plan(
         status=doc.status,
         date=doc.date,
         branch=doc.branch,
+        id=doc.id,
     )
     context = ContextModel(
         endpoints=tuple(EndpointModel(method=e.method, path=e.path, body=e.body, line=e.line) for e in doc.endpoints),

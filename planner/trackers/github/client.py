@@ -115,7 +115,32 @@ class GitHubClient:
         response = self._request(method, path.lstrip("/"), json=body, write=True, idempotent=idempotent)
         return _json(response, method, path) if response.content else None
 
+    def graphql(self, query: str, variables: dict[str, Any], *, mutation: bool) -> dict[str, Any]:
+        """The `data` of one GraphQL request (mutations paced as writes); GitHubError for any `errors`."""
+        name = query.split("(", 1)[0].split()[-1]
+        response = self._request(
+            "POST", self._graphql_url(), json={"query": query, "variables": variables}, write=mutation
+        )
+        answer = _json(response, "POST", "graphql")
+        if not isinstance(answer, dict):
+            raise GitHubError(f"GitHub GraphQL {name}: the answer is not an object; check --api-url")
+        problems = [str(e.get("message", e)) for e in answer.get("errors") or [] if isinstance(e, dict)]
+        if problems or not isinstance(answer.get("data"), dict):
+            said = "; ".join(problems) or "no data"
+            raise GitHubError(
+                f"GitHub GraphQL {name}: {said}; check [trackers.github] project and that the token may use it "
+                "(a classic token needs the `project` scope)"
+            )
+        data: dict[str, Any] = answer["data"]
+        return data
+
     # -- internals ----------------------------------------------------------------------------------
+
+    def _graphql_url(self) -> httpx.URL:
+        # github.com: https://api.github.com/graphql; Enterprise: REST at /api/v3, GraphQL at /api/graphql.
+        path = self._root.path.rstrip("/")
+        path = path.removesuffix("/v3") if path.endswith("/api/v3") else path
+        return self._root.copy_with(path=f"{path}/graphql")
 
     def _same_origin(self, link: str, path: str) -> httpx.URL:
         url = httpx.URL(link)

@@ -10,18 +10,23 @@ from pathlib import Path
 
 from planner.config import Config
 from planner.diagnostics import Diagnostic, error, warning
-from planner.plan import Plan, RepoPlan, Task
+from planner.plan import DesignInfo, Plan, RepoPlan, Task
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
+from planner.trackers.identity import identity
 
 __all__ = [
     "FEATURE_MARKER",
     "LABEL_MAX",
     "PLANNER_LABEL",
     "REPO_PATTERN",
+    "TITLE_MAX",
     "IssueSpec",
+    "design_path",
     "feature_label",
+    "fence",
     "issue_key",
     "kind_label",
+    "plain",
     "plan_issues",
     "render_export",
     "sanitize_label",
@@ -92,20 +97,25 @@ def _title(task: Task) -> str:
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
 
 
-def _fence(lines: tuple[str, ...]) -> list[str]:
+def fence(lines: tuple[str, ...]) -> list[str]:
     longest = max((len(m) for line in lines for m in re.findall(r"`{3,}", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}sh", *lines, fence]
 
 
+def design_path(design: DesignInfo) -> str:
+    """The design's path as issue bodies show it: POSIX, normalised."""
+    return posixpath.normpath(Path(design.path).as_posix())
+
+
 def _body(plan: Plan, repo: RepoPlan, task: Task, titles: dict[str, str], homes: dict[str, str]) -> str:
     design = plan.design
-    path = posixpath.normpath(Path(design.path).as_posix())
+    path = design_path(design)
     lines = [
-        f"{_plain(task.title)}",
+        f"{plain(task.title)}",
         "",
-        f"- Feature: {_plain(design.feature)}",
-        f"- Repository: {code(repo.name)} (wave {repo.wave})" + (f": {_plain(repo.change)}" if repo.change else ""),
+        f"- Feature: {plain(design.feature)}",
+        f"- Repository: {code(repo.name)} (wave {repo.wave})" + (f": {plain(repo.change)}" if repo.change else ""),
         f"- Kind: {task.kind}",
         f"- Design: {code(path)}, line {task.source_line}",
     ]
@@ -118,18 +128,18 @@ def _body(plan: Plan, repo: RepoPlan, task: Task, titles: dict[str, str], homes:
         lines += ["", "### Depends on", ""]
         for dep in task.depends_on:
             where = f" (in {homes[dep]})" if dep in homes else ""
-            lines.append(f"- {code(dep)}: {_plain(titles.get(dep, dep))}{where}")
+            lines.append(f"- {code(dep)}: {plain(titles.get(dep, dep))}{where}")
     if repo.verify:
-        lines += ["", "### Verify", "", *_fence(repo.verify)]
+        lines += ["", "### Verify", "", *fence(repo.verify)]
     lines += [
         "",
         f"<!-- planner:id={encode_id(task.id)} -->",
-        f"<!-- planner:feature={encode_id(design.feature)} -->",
+        f"<!-- planner:feature={encode_id(identity(design))} -->",
     ]
     return "\n".join(lines) + "\n"
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     # Design text on one line, and never able to open an HTML comment or a tag inside the body.
     return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
 
@@ -171,7 +181,7 @@ def plan_issues(plan: Plan, config: Config) -> tuple[tuple[IssueSpec, ...], tupl
         for task in repo.tasks:
             if task.id not in homes:
                 continue
-            labels = {PLANNER_LABEL, kind_label(task.kind), feature_label(plan.design.feature)}
+            labels = {PLANNER_LABEL, kind_label(task.kind), feature_label(identity(plan.design))}
             labels |= {sanitize_label(label) for label in config.repos[repo.name].tracker.labels}
             specs.append(
                 IssueSpec(

@@ -11,6 +11,7 @@ from typing import Any
 
 from planner.diagnostics import Diagnostic, error
 from planner.plan import Plan, RepoPlan, Task
+from planner.trackers.identity import identity
 
 __all__ = [
     "FALLBACK_ENTRY",
@@ -56,10 +57,11 @@ def tag_name(text: str) -> str:
     return re.sub(r"[^\w]+", "_", text.lower()).strip("_") or "tag"
 
 
-def task_uuid(feature: str, task_id: str) -> str:
-    """uuid5 of the task id in the feature's namespace: stable across runs, distinct across features."""
-    # Task ids are unique within a plan only: two designs may both plan `server:migration`.
-    return str(uuid.uuid5(uuid.uuid5(NAMESPACE, project_segment(feature)), task_id))
+def task_uuid(identity: str, task_id: str) -> str:
+    """uuid5 of the task id in the design identity's namespace: stable across runs, distinct across designs."""
+    # Task ids are unique within a plan only: two designs may both plan `server:migration`. The namespace is
+    # the exact identity, not its project segment: "Auth: v2" and "auth v2" must not share tasks.
+    return str(uuid.uuid5(uuid.uuid5(NAMESPACE, identity), task_id))
 
 
 def entry_date(design_date: str | None) -> datetime:
@@ -81,10 +83,11 @@ def tw_date(moment: datetime) -> str:
 
 def export_tasks(plan: Plan) -> tuple[dict[str, Any], ...]:
     """One Taskwarrior task object per plan task, in plan order (repos by wave, tasks as planned)."""
-    feature = plan.design.feature
+    key = identity(plan.design)
     entry = entry_date(plan.design.date)
-    uuids = {t.id: task_uuid(feature, t.id) for r in plan.repos for t in r.tasks}
-    return tuple(_task_object(feature, repo, task, entry, uuids) for repo in plan.repos for task in repo.tasks)
+    uuids = {t.id: task_uuid(key, t.id) for r in plan.repos for t in r.tasks}
+    # The project follows the identity too, so retitling a design with an `**Id:**` changes no task.
+    return tuple(_task_object(key, repo, task, entry, uuids) for repo in plan.repos for task in repo.tasks)
 
 
 def _task_object(feature: str, repo: RepoPlan, task: Task, entry: datetime, uuids: Mapping[str, str]) -> dict[str, Any]:

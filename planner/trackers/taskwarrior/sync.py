@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from planner.diagnostics import Diagnostic, error
+from planner.diagnostics import Diagnostic, error, warning
 from planner.plan import Plan
-from planner.trackers.taskwarrior.jsonl import FILE_ANNOTATION, export_tasks, jsonl, project_segment, validate_jsonl
+from planner.trackers.identity import identity
+from planner.trackers.taskwarrior.jsonl import FILE_ANNOTATION, export_tasks, jsonl, task_uuid, validate_jsonl
 
 __all__ = [
     "BASE_RC",
@@ -141,9 +142,10 @@ def sync_plan(plan: Plan, runner: TaskRunner, *, dry_run: bool = False, delete_r
         return SyncResult(diagnostics=problems, dry_run=dry_run)
     try:
         current = {t["uuid"]: _normal(t) for t in read_tasks(runner)}
-        changes, payload = _reconcile(plan.design.feature, wanted, current, delete_removed)
+        changes, payload = _reconcile(identity(plan.design), wanted, current, delete_removed)
+        notes = _retitled(plan, wanted, current)
         if dry_run or not payload:
-            return SyncResult(changes=changes, dry_run=dry_run)
+            return SyncResult(changes=changes, diagnostics=notes, dry_run=dry_run)
         runner.run([*BASE_RC, "import"], stdin=jsonl(payload))
         after = {t["uuid"]: t for t in read_tasks(runner)}
     except TaskwarriorError as exc:
@@ -161,11 +163,40 @@ def sync_plan(plan: Plan, runner: TaskRunner, *, dry_run: bool = False, delete_r
         if {k: after.get(sent["uuid"], {}).get(k) for k in ("description", "status")}
         != {"description": sent["description"], "status": sent["status"]}
     )
-    return SyncResult(changes=changes, diagnostics=lost)
+    return SyncResult(changes=changes, diagnostics=(*notes, *lost))
+
+
+def _retitled(
+    plan: Plan, wanted: Sequence[Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]
+) -> tuple[Diagnostic, ...]:
+    """A warning when a design without an `**Id:**` has none of its tasks in Taskwarrior yet, but open tasks of
+    another design carry at least half of its task ids: perhaps this design, retitled. Only a warning: two
+    designs may well plan the same task ids, and tasks do not record their design's path."""
+    if plan.design.id or not wanted or any(t["uuid"] in current for t in wanted):
+        return ()
+    ids = {str(t["planid"]) for t in wanted}
+    key = identity(plan.design)
+    projects: dict[str, set[str]] = {}
+    for task in current.values():
+        planid = str(task.get("planid", ""))
+        if planid in ids and task.get("status") in _OPEN and not _owned(task, key):
+            projects.setdefault(str(task.get("project", "")).split(".")[0], set()).add(planid)
+    found = sorted((p, len(v)) for p, v in projects.items() if 2 * len(v) >= len(ids))
+    return tuple(
+        warning(
+            "taskwarrior-retitled",
+            f"none of this design's tasks existed yet, but project {project!r} holds {count} open task(s) with "
+            "its task ids: if the design was retitled, add `**Id:** <its old title>` to its header, sync again and "
+            "delete the copies just added; if it is a new design, give it an `**Id:**` to silence this",
+            plan.design.path,
+            1,
+        )
+        for project, count in found
+    )
 
 
 def _reconcile(
-    feature: str, wanted: Sequence[dict[str, Any]], current: Mapping[str, dict[str, Any]], delete_removed: bool
+    key: str, wanted: Sequence[dict[str, Any]], current: Mapping[str, dict[str, Any]], delete_removed: bool
 ) -> tuple[tuple[Change, ...], list[dict[str, Any]]]:
     changes: list[Change] = []
     payload: list[dict[str, Any]] = []
@@ -180,16 +211,8 @@ def _reconcile(
         if action != "unchanged":
             payload.append(new)
     planned = {t["uuid"] for t in wanted}
-    segment = project_segment(feature)
     gone = sorted(
-        (
-            t
-            for t in current.values()
-            if t["uuid"] not in planned
-            and "planid" in t
-            and t.get("status") in _OPEN
-            and str(t.get("project", "")).split(".")[0] == segment
-        ),
+        (t for t in current.values() if t["uuid"] not in planned and t.get("status") in _OPEN and _owned(t, key)),
         key=lambda t: (str(t["planid"]), t["uuid"]),
     )
     for old in gone:
@@ -204,6 +227,12 @@ def _reconcile(
         if delete_removed:
             payload.append({**old, "status": "deleted"})
     return tuple(changes), payload
+
+
+def _owned(task: Mapping[str, Any], key: str) -> bool:
+    """Whether this design made the task: its uuid is the one its planid has in the identity's namespace."""
+    # Exact, unlike the project name: two designs whose titles differ by punctuation share a project segment.
+    return "planid" in task and task["uuid"] == task_uuid(key, str(task["planid"]))
 
 
 def _normal(task: Mapping[str, Any]) -> dict[str, Any]:
