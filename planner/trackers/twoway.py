@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
+from planner.ci.progress import BOX_DONE, BOX_NOT_PLANNED, BOX_OPEN, read_progress, set_boxes
 from planner.diagnostics import Diagnostic, error
 from planner.files import write_atomic
-from planner.progress import BOX_DONE, BOX_NOT_PLANNED, BOX_OPEN, read_progress, set_boxes
 from planner.render.markdown import encode_id
 
 __all__ = [

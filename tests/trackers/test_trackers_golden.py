@@ -7,17 +7,16 @@ then read the diff of fixtures/golden-trackers/ before committing it.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
+from project import ROOT
 
+from planner.ci.progress import carry_over
 from planner.config import load_config
 from planner.plan import plan_design
-from planner.progress import carry_over
 from planner.trackers.github import plan_issues, render_export
 from planner.trackers.github.epics import epic_specs
 
-ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "fixtures" / "golden-trackers"
 UPDATE = os.environ.get("PLANNER_UPDATE_GOLDEN") == "1"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
-from test_pull_github import TOKEN, World, duplicates
+from github_world import TOKEN, World, duplicates
 
 from planner.trackers.github import SyncResult
 

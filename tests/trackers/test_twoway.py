@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.progress import read_progress, set_boxes
+from planner.ci.progress import read_progress, set_boxes
 from planner.trackers.twoway import (
     BaseError,
     State,

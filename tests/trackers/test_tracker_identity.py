@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
+from github_world import CONFIG, DESIGN, TOKEN, World
 from hypothesis import given
 from hypothesis import strategies as st
-from test_pull_github import CONFIG, DESIGN, TOKEN, World
 from typer.testing import CliRunner
 
 from planner.cli import app

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fake_github import Board, FakeGitHub
-from test_pull_github import CONFIG, TOKEN, World
+from github_world import CONFIG, TOKEN, World
 
 from planner.trackers.github import GitHubError
 

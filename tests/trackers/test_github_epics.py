@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fake_github import FakeGitHub
-from test_pull_github import DESIGN, TOKEN, World
+from github_world import DESIGN, TOKEN, World
 
 from planner.trackers.github import GitHubError, IssueSpec
 from planner.trackers.github.epics import MAX_BLOCKED_BY, MAX_SUB_ISSUES, epic_key, limit_problems
