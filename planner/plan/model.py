@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from planner import __version__
+from planner._version import __version__
 from planner.diagnostics import Diagnostic, Severity
 
 __all__ = [
