@@ -130,6 +130,8 @@ class Plan(_Frozen):
     design: DesignInfo
     waves: tuple[tuple[str, ...], ...] = ()
     repos: tuple[RepoPlan, ...] = ()
+    # The longest chain of dependent tasks, as task ids in order (planner.plan.order states the tie rule).
+    critical_path: tuple[str, ...] = ()
     context: ContextModel = ContextModel()
     diagnostics: tuple[DiagnosticModel, ...] = ()
     # Filled by the CLI (planner.ci.provenance), never by plan_design: planning stays a pure function of its inputs.

@@ -20,6 +20,7 @@ from planner.plan.model import (
     RepoPlan,
     RpcModel,
 )
+from planner.plan.order import critical_path
 from planner.plan.resolve import resolve_repos
 from planner.plan.tasks import derive_tasks
 
@@ -96,7 +97,7 @@ def build_plan(
 
     tasks, task_problems = derive_tasks(doc, config, checked)
     found += task_problems
-    ordering = plan_order(config, checked)
+    ordering = plan_order(config.graph, checked)
     repos = tuple(
         RepoPlan(
             name=name,
@@ -117,6 +118,7 @@ def build_plan(
         design=info,
         waves=ordering.waves,
         repos=repos,
+        critical_path=critical_path(repos),
         context=context,
         diagnostics=_diagnostic_models(found),
     )
