@@ -21,9 +21,9 @@ from planner.cli import app
 from planner.config import Config, parse_config
 from planner.diagnostics import error
 from planner.files import GENERATED_MARKER
-from planner.render.graph import render_graph
 from planner.plan import Plan, plan_design
 from planner.render import render
+from planner.render.graph import render_graph
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
 from planner.trackers.github import issue_key, plan_issues
 from planner.trackers.jira import render_csv
