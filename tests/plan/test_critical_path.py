@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def task_plans(draw: st.DrawFn) -> list[RepoPlan]:
     bounds = [0, *cuts, count]
     return [
         repo(f"r{n}", *((task_id, sorted(set(waits[task_id]) - {""})) for task_id in ids[start:end]))
-        for n, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False))
+        for n, (start, end) in enumerate(itertools.pairwise(bounds))
     ]
 
 
@@ -111,10 +112,10 @@ def test_critical_path_is_a_longest_chain_chosen_by_the_stated_rule(repos: list[
         assert path == ()
         return
     assert len(path) == max(longest.values())
-    assert all(graph.has_edge(a, b) for a, b in zip(path, path[1:], strict=False))
+    assert all(graph.has_edge(a, b) for a, b in itertools.pairwise(path))
     # Ties: the earliest end, then at each step back the earliest task that keeps the chain longest.
     assert path[-1] == next(t for t in order if longest[t] == len(path))
-    for before, after in zip(path, path[1:], strict=False):
+    for before, after in itertools.pairwise(path):
         assert before == min((d for d in graph.pred[after] if longest[d] == longest[after] - 1), key=rank.__getitem__)
 
 
