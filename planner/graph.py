@@ -104,11 +104,13 @@ def plan_order(graph: nx.DiGraph, selected: Collection[str]) -> Ordering:
     if unknown:
         raise DependencyError(f"unknown repo(s): {', '.join(unknown)}")
     # Only the selection and its ancestors bear on the order: a cycle elsewhere in the config does not.
-    upstream_part = graph.subgraph(set().union(*nx.bfs_layers(graph.reverse(copy=False), sorted(chosen))))
-    if not nx.is_directed_acyclic_graph(upstream_part):
+    # A copy, not a view: every later walk would otherwise filter each adjacency again.
+    upstream_part = graph.subgraph(set().union(*nx.bfs_layers(graph.reverse(copy=False), sorted(chosen)))).copy()
+    try:
+        nearest = _nearest_selected_upstream(upstream_part, chosen)
+    except nx.NetworkXUnfeasible:
         shown = "; ".join(format_cycle(cycle) for cycle in find_cycles(upstream_part)[:_CYCLES_IN_ERROR])
-        raise DependencyError(f"dependency cycle: {shown}")
-    nearest = _nearest_selected_upstream(upstream_part, chosen)
+        raise DependencyError(f"dependency cycle: {shown}") from None
     # Transitive dependencies through unselected repos: the selected repos form their own DAG with an edge
     # from each repo's nearest selected upstream repo (the transitive reduction through unselected repos, not
     # the closure: the same longest paths, so the same generations, with far fewer edges on a dense org).
@@ -126,7 +128,10 @@ def plan_order(graph: nx.DiGraph, selected: Collection[str]) -> Ordering:
 
 
 def _nearest_selected_upstream(dag: nx.DiGraph, chosen: set[str]) -> dict[str, frozenset[str]]:
-    """For every repo of the DAG, the selected repos reached going upstream without passing another selected one."""
+    """For every repo of the DAG, the selected repos reached going upstream without passing another selected one.
+
+    Raises NetworkXUnfeasible when the graph has a cycle.
+    """
     # One pass in topological order: a repo's nearest set is its selected predecessors plus the nearest sets
     # of its unselected ones. Sets are shared, not copied, along chains of unselected repos.
     nearest: dict[str, frozenset[str]] = {}

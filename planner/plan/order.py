@@ -1,4 +1,4 @@
-"""The plan's tasks as a networkx DAG (dependency -> dependent task), and its critical path."""
+"""The plan's tasks as a networkx DAG (dependency -> dependent task), their order, and the critical path."""
 
 from __future__ import annotations
 
@@ -8,35 +8,40 @@ import networkx as nx
 
 from planner.plan.model import RepoPlan
 
-__all__ = ["critical_path", "task_graph"]
+__all__ = ["critical_path", "task_graph", "task_order"]
 
 
 def task_graph(repos: Sequence[RepoPlan]) -> nx.DiGraph:
-    """Every task of the plan, in plan order, with an edge from each task it depends on; sorted as below."""
+    """Every task in plan order (repos wave by wave, tasks as listed), each task's dependencies in plan order."""
     listed = [task for repo in repos for task in repo.tasks]
     position = {task.id: index for index, task in enumerate(listed)}
-    edges = [(dep, task.id) for task in listed for dep in task.depends_on if dep in position]
     graph = nx.DiGraph()
     graph.add_nodes_from(position)
-    graph.add_edges_from(sorted(edges, key=lambda edge: (position[edge[0]], position[edge[1]])))
-    # The task order: the plan's own (repos wave by wave, tasks as listed), which is a topological order
-    # whenever consumers' repos come after their providers'; where one does not, the earliest-listed
-    # topological order. Rebuilt in that order, so every walk over the graph follows it.
-    order = list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
-    rank = {task_id: index for index, task_id in enumerate(order)}
-    ordered = nx.DiGraph()
-    ordered.add_nodes_from(order)
-    ordered.add_edges_from(sorted(edges, key=lambda edge: (rank[edge[0]], rank[edge[1]])))
-    return ordered
+    # Insertion order is iteration order in networkx: per task, its dependencies as the plan lists them.
+    graph.add_edges_from(
+        (dep, task.id)
+        for task in listed
+        for dep in sorted((d for d in task.depends_on if d in position), key=position.__getitem__)
+    )
+    return graph
+
+
+def task_order(graph: nx.DiGraph) -> list[str]:
+    """The plan order when every task comes after its dependencies, else the topological order closest to it."""
+    position = {task_id: index for index, task_id in enumerate(graph)}
+    if all(position[dep] < position[task_id] for dep, task_id in graph.edges):
+        return list(graph)  # the common case: consumers' repos come after their providers'
+    # A consumer's repo can precede its provider's when the config does not make it depend on it.
+    return list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
 
 
 def critical_path(repos: Sequence[RepoPlan]) -> tuple[str, ...]:
     """The longest chain of dependent tasks, first task first; empty for a plan without tasks.
 
-    Ties go to the task order of `task_graph`: of the longest chains, the one ending at the earliest task,
-    and walking back from it, each step to the earliest task that still starts a longest chain.
+    Ties: of the longest chains, the one ending at the earliest task in `task_order`, and walking back
+    from it, each step to the dependency listed first in the plan that still starts a longest chain.
     """
     graph = task_graph(repos)
-    # dag_longest_path keeps the first maximum it meets, in `topo_order` for the end and in each task's
-    # predecessor order for the steps back: both are the task order, by construction of the graph.
-    return tuple(nx.dag_longest_path(graph, topo_order=list(graph)))
+    # dag_longest_path keeps the first maximum it meets: in `topo_order` for the end, and in each task's
+    # predecessor order (plan order, by construction of the graph) for the steps back.
+    return tuple(nx.dag_longest_path(graph, topo_order=task_order(graph)))

@@ -18,7 +18,7 @@ from rules_support import HEAD, plan_text
 
 from planner.config import parse_config
 from planner.plan import RepoPlan, Task
-from planner.plan.order import critical_path, task_graph
+from planner.plan.order import critical_path, task_graph, task_order
 from planner.render import render
 
 
@@ -71,7 +71,8 @@ def test_equal_chains_go_to_the_one_ending_first_then_the_earliest_steps_back() 
 def test_a_task_waiting_for_one_listed_later_still_gets_a_chain() -> None:
     # The consumer's repo is listed first but waits for the provider's task: the task order puts it after.
     repos = [repo("consumer", ("c:call", ["p:serve"])), repo("provider", ("p:migrate", []), ("p:serve", ["p:migrate"]))]
-    assert list(task_graph(repos)) == ["p:migrate", "p:serve", "c:call"]
+    assert list(task_graph(repos)) == ["c:call", "p:migrate", "p:serve"]
+    assert task_order(task_graph(repos)) == ["p:migrate", "p:serve", "c:call"]
     assert critical_path(repos) == ("p:migrate", "p:serve", "c:call")
 
 
@@ -97,11 +98,17 @@ def task_plans(draw: st.DrawFn) -> list[RepoPlan]:
 @given(task_plans())
 def test_critical_path_is_a_longest_chain_chosen_by_the_stated_rule(repos: list[RepoPlan]) -> None:
     graph = task_graph(repos)
-    order = list(graph)
-    assert sorted(order) == sorted(task.id for r in repos for task in r.tasks)
-    # Every task's dependencies come earlier in the task order.
+    listed = [task.id for r in repos for task in r.tasks]
+    assert list(graph) == listed
+    order = task_order(graph)
+    assert sorted(order) == sorted(listed)
+    # Every task's dependencies come earlier in the task order ...
     rank = {task_id: index for index, task_id in enumerate(order)}
     assert all(rank[dep] < rank[task.id] for r in repos for task in r.tasks for dep in task.depends_on)
+    # ... which is the plan's own order whenever that already holds.
+    position = {task_id: index for index, task_id in enumerate(listed)}
+    if all(position[dep] < position[task.id] for r in repos for task in r.tasks for dep in task.depends_on):
+        assert order == listed
 
     # Longest chain ending at each task, counted in tasks, straight from the definition.
     longest: dict[str, int] = {}
@@ -113,10 +120,11 @@ def test_critical_path_is_a_longest_chain_chosen_by_the_stated_rule(repos: list[
         return
     assert len(path) == max(longest.values())
     assert all(graph.has_edge(a, b) for a, b in itertools.pairwise(path))
-    # Ties: the earliest end, then at each step back the earliest task that keeps the chain longest.
+    # Ties: the end earliest in the task order, then at each step back the dependency listed first in the plan
+    # that keeps the chain longest.
     assert path[-1] == next(t for t in order if longest[t] == len(path))
     for before, after in itertools.pairwise(path):
-        assert before == min((d for d in graph.pred[after] if longest[d] == longest[after] - 1), key=rank.__getitem__)
+        assert before == min((d for d in graph.pred[after] if longest[d] == longest[after] - 1), key=position.get)
 
 
 SERVICE_DESIGN = (
