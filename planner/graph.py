@@ -111,10 +111,11 @@ def plan_order(graph: nx.DiGraph, selected: Collection[str]) -> Ordering:
     except nx.NetworkXUnfeasible:
         shown = "; ".join(format_cycle(cycle) for cycle in find_cycles(upstream_part)[:_CYCLES_IN_ERROR])
         raise DependencyError(f"dependency cycle: {shown}") from None
-    # Transitive dependencies through unselected repos: the selected repos form their own DAG with an edge
-    # from each repo's nearest selected upstream repo (the transitive reduction through unselected repos, not
-    # the closure: the same longest paths, so the same generations, with far fewer edges on a dense org).
-    # These edges are also the plan's `depends_on`, so the waves and the arrows shown come from one graph.
+    # Transitive dependencies through unselected repos, the choice: the selected repos get a DAG of their own
+    # with an edge from each repo's nearest selected upstream repos (reached without passing another selected
+    # one), rather than the closure over all selected ancestors. Both have the same longest paths, so the same
+    # topological generations, and this one has far fewer edges on a dense org; its edges are also the plan's
+    # `depends_on`, so the waves and the arrows a plan shows come from one graph.
     order_graph = nx.DiGraph()
     order_graph.add_nodes_from(sorted(chosen))
     order_graph.add_edges_from((up, name) for name in sorted(chosen) for up in nearest[name])
