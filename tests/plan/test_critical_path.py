@@ -120,9 +120,9 @@ def test_critical_path_is_a_longest_chain_chosen_by_the_stated_rule(repos: list[
         return
     assert len(path) == max(longest.values())
     assert all(graph.has_edge(a, b) for a, b in itertools.pairwise(path))
-    # Ties: the end earliest in the task order, then at each step back the dependency listed first in the plan
+    # Ties: the end listed first in the plan, then at each step back the dependency listed first in the plan
     # that keeps the chain longest.
-    assert path[-1] == next(t for t in order if longest[t] == len(path))
+    assert path[-1] == next(t for t in listed if longest[t] == len(path))
     for before, after in itertools.pairwise(path):
         assert before == min((d for d in graph.pred[after] if longest[d] == longest[after] - 1), key=position.get)
 
