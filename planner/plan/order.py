@@ -34,7 +34,11 @@ def task_order(graph: nx.DiGraph) -> list[str]:
     if all(position[dep] < position[task_id] for dep, task_id in graph.edges):
         return list(graph)  # the common case: consumers' repos come after their providers'
     # A consumer's repo can precede its provider's when the config does not make it depend on it.
-    return [task for generation in nx.topological_generations(graph) for task in sorted(generation, key=position.get)]
+    return [
+        task
+        for generation in nx.topological_generations(graph)
+        for task in sorted(generation, key=position.__getitem__)
+    ]
 
 
 def critical_path(repos: Sequence[RepoPlan]) -> tuple[str, ...]:
