@@ -154,7 +154,7 @@ def render(plan: Plan) -> str:
     lines.append("")
     if plan.critical_path:
         length = len(plan.critical_path)
-        chain = " -> ".join(numbers[task_id] for task_id in plan.critical_path)
+        chain = " -> ".join(numbers.get(task_id) or code(task_id) for task_id in plan.critical_path)
         lines += [f"Critical path ({length} task{'s' if length != 1 else ''}): {chain}", ""]
     lines += _context(plan)
     for i, repo in enumerate(plan.repos, 1):

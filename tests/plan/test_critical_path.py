@@ -197,3 +197,10 @@ def test_planning_needs_networkx() -> None:
     assert "ModuleNotFoundError: import of networkx halted" in blocked.stderr
     free = subprocess.run([sys.executable, "-c", script, "free"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert (free.returncode, free.stdout) == (0, "True 3\n"), free.stderr
+
+
+def test_a_path_task_missing_from_the_plan_is_shown_by_its_id(tmp_path: Path) -> None:
+    # A JSON plan edited by hand can name a task the plan does not hold: shown as its id, not a crash.
+    plan = plan_text(tmp_path, SERVICE_DESIGN)
+    edited = plan.model_copy(update={"critical_path": ("flovyn-server:migration", "gone:task")})
+    assert "\nCritical path (2 tasks): 1.1 -> `gone:task`\n" in render(edited, "markdown")
