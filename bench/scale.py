@@ -20,10 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 def planner_run(config: Path, design: Path) -> int:
     """What `planner plan DESIGN --config CONFIG` does in-process: load, plan, render Markdown."""
+    from planner import bulk_mode
     from planner.plan import plan_design
     from planner.render import render
 
-    plan = plan_design(design, config)
+    with bulk_mode():  # as the CLI entry does: plan_design itself no longer pauses the collector
+        plan = plan_design(design, config)
     if not plan.ok:
         raise SystemExit(f"scale design does not plan cleanly: {plan.diagnostics[:3]}")
     return len(render(plan, "markdown"))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from planner._version import __version__
+from planner.bulk import bulk_mode
+from planner.errors import PlannerError
 
-__all__ = ["Config", "Plan", "__version__", "load_config", "plan_design"]
+__all__ = ["Config", "Plan", "PlannerError", "__version__", "bulk_mode", "load_config", "plan_design"]
 
 if TYPE_CHECKING:
     from planner.config import Config, load_config

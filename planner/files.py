@@ -7,10 +7,12 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from planner.errors import PlannerError
+
 __all__ = ["GENERATED_MARKER", "OutputError", "check_output_path", "is_generated", "write_atomic"]
 
 
-class OutputError(Exception):
+class OutputError(PlannerError):
     """The output path cannot be written; the message says why and how to fix it."""
 
 

@@ -21,9 +21,9 @@ from planner.cli import app
 from planner.config import Config, parse_config
 from planner.diagnostics import error
 from planner.files import GENERATED_MARKER
-from planner.graph import render_graph
 from planner.plan import Plan, plan_design
 from planner.render import render
+from planner.render.graph import render_graph
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
 from planner.trackers.github import issue_key, plan_issues
 from planner.trackers.jira import render_csv
@@ -356,13 +356,13 @@ _MERMAID_NODE = r'    n\d+\["[^"<>`]*"\]'
 @pytest.mark.parametrize("hostile", [h for h in HOSTILE if any(c in h for c in '"[];{}->|`#')])
 def test_graph_names_stay_inside_labels(hostile: str) -> None:
     config = config_for(hostile)
-    mermaid = render_graph(config, "mermaid").splitlines()
+    mermaid = render_graph(config.graph, "mermaid").splitlines()
     assert mermaid[0] == "flowchart TD"
     nodes = [line for line in mermaid[1:] if "[" in line]
     edges = [line for line in mermaid[1:] if "[" not in line]
     assert len(nodes) == 2 and all(re.fullmatch(_MERMAID_NODE, n) for n in nodes), nodes
     assert edges == ["    n1 --> n0"] or edges == ["    n0 --> n1"]
-    dot = render_graph(config, "dot").splitlines()
+    dot = render_graph(config.graph, "dot").splitlines()
     labels = [line for line in dot if "label=" in line]
     assert len(labels) == 2
     assert all(re.fullmatch(r'    n\d+ \[label="(?:[^"\\]|\\.)*"\];', line) for line in labels), labels

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from planner.errors import PlannerError
 from planner.plan import Plan, Provenance
 
 __all__ = [
@@ -235,7 +236,7 @@ class VerifyReport:
         return any(e.state == "changed" for e in self.entries)
 
 
-class PlanFileError(ValueError):
+class PlanFileError(PlannerError, ValueError):
     """The plan file is not a JSON plan with provenance; the message says what to do."""
 
 

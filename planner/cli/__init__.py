@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from planner import __version__
+from planner import __version__, bulk_mode
 from planner.cli.common import EXIT_OK
 
 __all__ = ["app", "export_app", "main", "pull_app", "sync_app"]
@@ -68,7 +68,8 @@ from planner.cli import suggest as _suggest  # noqa: E402, F401
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: typer's exit codes, and no traceback for an interrupted or closed stream."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="planner")
+        with bulk_mode():
+            app(args=list(argv) if argv is not None else None, prog_name="planner")
     except KeyboardInterrupt:
         sys.stderr.write("planner: interrupted\n")
         sys.exit(130)

@@ -122,9 +122,9 @@ def graph(
     fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="Output format.")] = "text",
 ) -> None:
     """Show the config's repo dependency graph."""
-    from planner.graph import render_graph
+    from planner.render.graph import render_graph
 
-    sys.stdout.write(render_graph(_config(config), _choice(fmt)))  # type: ignore[arg-type]
+    sys.stdout.write(render_graph(_config(config).graph, _choice(fmt)))  # type: ignore[arg-type]
 
 
 @app.command()

@@ -66,7 +66,7 @@ def semantic_diagnostics(config: Config, lines: LineIndex) -> list[Diagnostic]:
     found.extend(_collision_diagnostics(config, lines))
     found.extend(path_diagnostics(config, lines))
 
-    for cycle in find_cycles(config):
+    for cycle in find_cycles(config.graph):
         if len(cycle) < 2:
             continue  # a self-loop is already reported as config-self-dependency
         # Graph edges run upstream -> downstream; reversed, the cycle reads like the depends_on lists.

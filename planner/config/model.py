@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, Literal
 
+import networkx as nx
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+
+from planner.graph import dependency_graph
 
 __all__ = ["SURFACES", "Config", "GitHubProjectConfig", "RepoConfig", "Surface", "TrackerConfig", "TrackersConfig"]
 
@@ -95,6 +99,12 @@ class Config(BaseModel):
             for alias in repo.aliases:
                 index.setdefault(alias.lower(), name)
         self._index = index
+
+    # Not a field: pydantic leaves cached properties out of the schema, dumps and equality.
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The repo dependency graph (dependency -> dependent), built on first use and kept for every later one."""
+        return dependency_graph({name: repo.depends_on for name, repo in self.repos.items()})
 
     def resolve(self, name: str) -> str | None:
         """Canonical repo name for a name or alias, case-insensitively; None if unknown."""

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from planner import __version__
+from planner._version import __version__
 from planner.diagnostics import Diagnostic, Severity
 
 __all__ = [
@@ -132,6 +132,8 @@ class Plan(_Frozen):
     design: DesignInfo
     waves: tuple[tuple[str, ...], ...] = ()
     repos: tuple[RepoPlan, ...] = ()
+    # The longest chain of dependent tasks, as task ids in order (planner.plan.order states the tie rule).
+    critical_path: tuple[str, ...] = ()
     context: ContextModel = ContextModel()
     diagnostics: tuple[DiagnosticModel, ...] = ()
     # Filled by the CLI (planner.ci.provenance), never by plan_design: planning stays a pure function of its inputs.

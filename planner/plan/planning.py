@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from planner.config import Config, load_config
@@ -22,6 +20,7 @@ from planner.plan.model import (
     RepoPlan,
     RpcModel,
 )
+from planner.plan.order import critical_path
 from planner.plan.resolve import resolve_repos
 from planner.plan.tasks import derive_tasks
 
@@ -41,24 +40,6 @@ def _empty_plan(path: str, diagnostics: Iterable[Diagnostic], strict: bool) -> P
     return Plan(design=info, diagnostics=_diagnostic_models(found))
 
 
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the duration, restoring its previous state after."""
-    # Planning a big org allocates hundreds of thousands of long-lived, acyclic objects (parsed TOML, config
-    # and plan models); each allocation burst triggers collections that traverse all of them again, which
-    # cost a third of the run at 10,000 repos. Nothing here builds reference cycles worth collecting early,
-    # and reference counting still frees everything else, so collection simply waits until planning is done.
-    # The same technique CPython's own tools use for bulk work; the previous state is restored, so a caller
-    # that disabled collection keeps it disabled.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def plan_design(
     path: str | Path,
     config: Config | str | Path,
@@ -68,13 +49,6 @@ def plan_design(
     max_bytes: int = MAX_DESIGN_BYTES,
 ) -> Plan:
     """Read a design and plan it. Problems are the plan's diagnostics; `plan.ok` says whether it stands."""
-    with _cycle_collection_paused():
-        return _plan_design(path, config, allow_unapproved=allow_unapproved, strict=strict, max_bytes=max_bytes)
-
-
-def _plan_design(
-    path: str | Path, config: Config | str | Path, *, allow_unapproved: bool, strict: bool, max_bytes: int
-) -> Plan:
     shown = str(path)
     if not isinstance(config, Config):
         loaded, config_problems = load_config(config)
@@ -124,7 +98,7 @@ def build_plan(
 
     tasks, task_problems = derive_tasks(doc, config, checked)
     found += task_problems
-    ordering = plan_order(config, checked)
+    ordering = plan_order(config.graph, checked)
     repos = tuple(
         RepoPlan(
             name=name,
@@ -145,6 +119,7 @@ def build_plan(
         design=info,
         waves=ordering.waves,
         repos=repos,
+        critical_path=critical_path(repos),
         context=context,
         diagnostics=_diagnostic_models(found),
     )

@@ -1,4 +1,7 @@
-"""Plan renderers: each a pure `render(plan) -> str`, registered here by format name."""
+"""Plan renderers: each a pure `render(plan) -> str`, registered here by format name.
+
+`planner graph`'s renderings of the config's repo graph are in planner.render.graph.
+"""
 
 from __future__ import annotations
 

@@ -152,6 +152,10 @@ def render(plan: Plan) -> str:
     lines += ["", "## Order", "", *_fenced(mermaid(plan), "mermaid"), "", "| Wave | Repos |", "| --- | --- |"]
     lines += [f"| {i} | {', '.join(inline(name) for name in wave)} |" for i, wave in enumerate(plan.waves, 1)]
     lines.append("")
+    if plan.critical_path:
+        length = len(plan.critical_path)
+        chain = " -> ".join(numbers.get(task_id) or code(task_id) for task_id in plan.critical_path)
+        lines += [f"Critical path ({length} task{'s' if length != 1 else ''}): {chain}", ""]
     lines += _context(plan)
     for i, repo in enumerate(plan.repos, 1):
         _phase(i, repo, numbers, lines)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from planner.plan import Plan
+if TYPE_CHECKING:
+    from planner.plan import Plan
 
 __all__ = ["flowchart", "label", "render"]
 

@@ -51,7 +51,7 @@ def suggest_doc(
     found = [m for m in mentions(text) if not m.context]
     evidence = _evidence(found, doc, config)
     kept = {name: items for name, items in evidence.items() if len(items) >= min_evidence}
-    order = plan_order(config, kept).order
+    order = plan_order(config.graph, kept).order
     repos = tuple(RepoSuggestion(name=name, evidence=kept[name]) for name in order)
     key_files, unresolved = _key_files(found, config, order)
     notes = _notes(doc, problems, config, order)

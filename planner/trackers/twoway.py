@@ -15,6 +15,7 @@ from typing import Literal, get_args
 
 from planner.ci.progress import BOX_DONE, BOX_NOT_PLANNED, BOX_OPEN, read_progress, set_boxes
 from planner.diagnostics import Diagnostic, error
+from planner.errors import PlannerError
 from planner.files import write_atomic
 from planner.render.markdown import encode_id
 
@@ -49,7 +50,7 @@ _STATES: tuple[str, ...] = get_args(State)
 _BOXES: dict[State, str] = {"open": BOX_OPEN, "done": BOX_DONE, "not-planned": BOX_NOT_PLANNED}
 
 
-class BaseError(Exception):
+class BaseError(PlannerError):
     """The base file cannot be read; the message names it and the fix."""
 
 

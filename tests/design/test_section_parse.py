@@ -19,7 +19,6 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import quote
 
-import networkx as nx
 import pytest
 from fuzz_designs import FUZZ, markdown_docs
 from hypothesis import given
@@ -31,7 +30,6 @@ from planner.design.markdown import LINE, Token, parse_blocks
 from planner.design.reader import _Reader
 from planner.design.rules import _LEFTOVER_HINT, _lead_code, _may_leave, _name_and_rest, _path_rules, path_problem
 from planner.design.sections import scan_chunks
-from planner.graph import _cycles, _shortest_cycle_through_min, find_cycles
 from planner.render import markdown as render_markdown
 
 FIXTURES = sorted((ROOT / "fixtures").glob("*.md"))
@@ -341,19 +339,3 @@ def test_render_inline_shortcut(text: str) -> None:
 def test_render_encode_id_shortcut(task_id: str) -> None:
     rules = re.sub("-(?=-)", "%2D", quote(task_id, safe=":/{}._~@+=,"))
     assert render_markdown.encode_id(task_id) == rules
-
-
-@FUZZ
-@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=30))
-def test_strong_components_match_networkx(edges: list[tuple[int, int]]) -> None:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(10))
-    graph.add_edges_from(edges)
-    succ = {node: sorted(graph.successors(node)) for node in graph}
-    expected = []
-    for component in nx.strongly_connected_components(graph):
-        if len(component) > 1:
-            expected.append(_shortest_cycle_through_min(succ, component))
-        elif graph.has_edge(next(iter(component)), next(iter(component))):
-            expected.append(sorted(component))
-    assert find_cycles(graph) == _cycles(succ) == sorted(expected)

@@ -25,7 +25,7 @@ def test_suggest_holds_its_rules_on_any_design(data: bytes) -> None:
         return
     s, doc = suggest_text(text, "d.md", CONFIG, min_evidence=2)
     names = [r.name for r in s.repos]
-    assert names == list(plan_order(CONFIG, names).order)
+    assert names == list(plan_order(CONFIG.graph, names).order)
     for repo in s.repos:
         assert len(repo.evidence) >= 2
         keys = [(e.line, e.kind, e.text) for e in repo.evidence]

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from planner import __version__
+from planner.errors import PlannerError
 
 __all__ = ["DEFAULT_API_URL", "AmbiguousWrite", "GitHubClient", "GitHubError", "Pacing"]
 
@@ -20,7 +21,7 @@ _MAX_PAGES = 10_000
 _UNNAMED_LIMIT_WAIT = 60.0
 
 
-class GitHubError(Exception):
+class GitHubError(PlannerError):
     """A request that GitHub refused or that could not complete; the message says what to do."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from planner.diagnostics import Diagnostic, error, warning
+from planner.errors import PlannerError
 from planner.plan import Plan
 from planner.trackers.identity import identity
 from planner.trackers.taskwarrior.jsonl import FILE_ANNOTATION, export_tasks, jsonl, task_uuid, validate_jsonl
@@ -44,7 +45,7 @@ def find_taskrc(env: Mapping[str, str]) -> Path | None:
     return next((p for p in candidates if p.is_file()), None)
 
 
-class TaskwarriorError(Exception):
+class TaskwarriorError(PlannerError):
     """`task` is missing or failed; the message says what happened and what to do."""
 
 
