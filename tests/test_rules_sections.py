@@ -368,6 +368,9 @@ POST /api/orgs/{org_slug}/examples
         ("warning", "template-text", line_of(text, "YYYY-MM-DD")),
         ("warning", "template-text", line_of(text, "{feature}")),
         ("warning", "template-text", line_of(text, "Brief description")),
+        # Without an API Changes section the endpoints under Overview are read, each with a note.
+        ("note", "outside-section", line_of(text, "Calls `GET")),
+        ("note", "outside-section", line_of(text, "POST /api")),
         ("warning", "template-text", line_of(text, "{describe changes")),
     ]
     assert "'{Feature Name}'" in plan.diagnostics[0].message
