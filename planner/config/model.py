@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
+from planner.config.templates import Templates
+
 __all__ = ["SURFACES", "Config", "RepoConfig", "Surface", "TrackerConfig"]
 
 Surface = Literal["rest", "grpc", "database"]
@@ -38,6 +40,8 @@ class RepoConfig(BaseModel):
     verify: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     tracker: TrackerConfig = TrackerConfig()
+    # `[repos.<name>.templates]`: per kind, overrides the top-level `[templates]`.
+    templates: Templates = Templates()
 
 
 class Config(BaseModel):
@@ -47,6 +51,7 @@ class Config(BaseModel):
 
     version: Literal[1]
     repos: Mapping[str, RepoConfig]
+    templates: Templates = Templates()
     path: str
     sha256: str
 
@@ -84,3 +89,8 @@ class Config(BaseModel):
         """Canonical name of the closest-looking repo name or alias, for did-you-mean hints."""
         matches = difflib.get_close_matches(name.lower(), list(self._index), n=1)
         return self._index[matches[0]] if matches else None
+
+    def template(self, repo: str, kind: str) -> tuple[str, ...] | None:
+        """The template lines for a task kind in a repo: the repo's own, else the top-level ones, else None."""
+        own = self.repos[repo].templates.lines(kind)
+        return own if own is not None else self.templates.lines(kind)

@@ -32,7 +32,17 @@ from planner.design.rules import (
     _strip_separator,
     path_problem,
 )
-from planner.design.structure import _code_line, _fence_language, _item_text, _items, _plain, _Section, _texts, _walk
+from planner.design.structure import (
+    _code_line,
+    _fence_language,
+    _item_text,
+    _items,
+    _items_under_groups,
+    _plain,
+    _Section,
+    _texts,
+    _walk,
+)
 from planner.diagnostics import Diagnostic, error, note, warning
 from planner.markdown import LINE, Token, inline
 
@@ -70,7 +80,7 @@ class _Reader:
 
     def repos(self, section: _Section) -> tuple[RepoItem, ...]:
         found: list[RepoItem] = []
-        for item in _items(section.tokens):
+        for item in _items_under_groups(section.tokens):
             raw, line = _item_text(item)
             first = raw.split("\n", 1)[0]
             m = _CHECKBOX.match(first)
@@ -97,6 +107,10 @@ class _Reader:
         for item in _items(section.tokens):
             raw, line = _item_text(item)
             first = raw.split("\n", 1)[0]
+            # '- [x] `repo/path` - why' is planned like a plain item; '- [ ] ...' is not.
+            box = _CHECKBOX.match(first)
+            if box is not None:
+                first = first[box.end() :]
             code, rest = _lead_code(first, self.full)
             if code is None:
                 self.warning(
@@ -104,6 +118,8 @@ class _Reader:
                     f"'{_clip(first)}' is not a key file line; write '- `repo/path` - why'",
                     line,
                 )
+                continue
+            if box is not None and box.group(1) == " ":
                 continue
             ref = code.strip()
             description = _strip_separator(rest)
@@ -322,7 +338,7 @@ class _Reader:
 
     def questions(self, section: _Section) -> tuple[Question, ...]:
         found: list[Question] = []
-        for item in _items(section.tokens):
+        for item in _items_under_groups(section.tokens):
             raw, line = _item_text(item)
             first = raw.split("\n", 1)[0]
             m = _CHECKBOX.match(first)

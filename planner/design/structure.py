@@ -167,6 +167,17 @@ def _items(tokens: tuple[Token, ...]) -> Iterator[Token]:
             yield from token["children"]
 
 
+def _items_under_groups(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
+    """The section's list items; an item without a checkbox that holds a list ('- Backend:' over
+    '  - [x] flovyn-server') is a group: its nested items come instead of it."""
+    for item in _items(tuple(tokens)):
+        nested = [c for c in item.get("children") or () if c["type"] == "list"]
+        if nested and not _item_text(item)[0].startswith("["):
+            yield from _items_under_groups(nested)
+        else:
+            yield item
+
+
 # The sections whose contents are read; the others only need their headings (and a leftovers check).
 _READ_SECTIONS = frozenset({"status", "repos", "key_files", "api", "database", "domain", "questions"})
 
