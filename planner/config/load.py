@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from planner.config.checks import semantic_diagnostics
 from planner.config.lines import LineIndex
 from planner.config.model import Config
-from planner.config.templates import TEMPLATE_KINDS, template_diagnostics
+from planner.config.templates import TEMPLATE_KINDS, Templates, template_diagnostics
 from planner.config.validation import validation_diagnostic
 from planner.diagnostics import Diagnostic, error, sort_diagnostics
 
@@ -141,7 +141,7 @@ def _parse(text: str, path: str, sha256: str) -> tuple[Config | None, tuple[Diag
 
 
 def _template_diagnostics(config: Config, lines: LineIndex, body: str) -> list[Diagnostic]:
-    tables = [(("templates",), config.templates)]
+    tables: list[tuple[tuple[str, ...], Templates]] = [(("templates",), config.templates)]
     tables += [(("repos", name, "templates"), repo.templates) for name, repo in config.repos.items()]
     found: list[Diagnostic] = []
     text_lines: list[str] | None = None
