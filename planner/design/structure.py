@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from planner.design.context import is_context_heading
-from planner.markdown import LINE, Token
+from planner.markdown import LINE, Token, inline
 
 __all__ = [
     "normalise_heading",
@@ -102,7 +102,7 @@ def _outside(tokens: list[Token]) -> list[tuple[Token, str]]:
             level = token["attrs"]["level"]
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            text = _plain_heading(token["text"])
+            text = _plain(inline(token["text"])).strip()
             passed = is_context_heading(text) or (level > 1 and _section_key(token["text"]) in _NOT_THE_CHANGE)
             stack.append((level, passed, text))
         if not any(passed for _, passed, _ in stack):
@@ -112,10 +112,6 @@ def _outside(tokens: list[Token]) -> list[tuple[Token, str]]:
 
 # Known sections that list who and what else, never the API or schema itself.
 _NOT_THE_CHANGE = frozenset({"status", "repos", "key_files", "questions"})
-
-
-def _plain_heading(text: str) -> str:
-    return " ".join(re.sub(r"[*_`]", "", text).split())
 
 
 def _walk(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
