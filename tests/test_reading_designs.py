@@ -241,7 +241,7 @@ data class GadgetView(val id: String)
 def test_a_domain_type_goes_to_the_first_repo_of_its_language_before_the_tasks_that_name_it(tmp_path: Path) -> None:
     plan = plan_text(tmp_path, DOMAIN)
     server = tasks_of(plan, "flovyn-server")
-    assert list(server)[0] == "flovyn-server:domain:Gadget"
+    assert next(iter(server)) == "flovyn-server:domain:Gadget"
     assert server["flovyn-server:rest:GET:/api/gadgets"] == ("flovyn-server:domain:Gadget",)
     assert server["flovyn-server:rest:GET:/api/other"] == ()
     assert plan.repos[0].tasks[0].title == "Define Gadget (rust)"
