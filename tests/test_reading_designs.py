@@ -286,3 +286,16 @@ def test_lines_under_a_context_heading_are_never_read(
     assert (fast, fast_problems) == (full, full_problems)
     assert [e.subject for e in fast.endpoints] == [f"GET {p}" for p in inside]
     assert all(d.code == "outside-section" for d in fast_problems)
+
+
+def test_an_example_request_of_a_stated_endpoint_is_not_another_endpoint(tmp_path: Path) -> None:
+    text = (
+        HEAD
+        + "## Endpoints\n\n```\nPOST /api/orgs/{org}/runs/{id}/retry   Retry a run\n```\n\n"
+        + '## Examples\n\n```\nPOST /api/orgs/acme/runs/{id}/retry\n{"reason": "flaky"}\n```\n\n'
+        + "```\nPOST /api/orgs/acme/other\n```\n\n"
+        + SERVER
+    )
+    plan = plan_text(tmp_path, text)
+    assert rest(plan) == ["POST /api/orgs/{org}/runs/{id}/retry", "POST /api/orgs/acme/other"]
+    assert notes(plan) == [line_of(text, "{org}/runs"), line_of(text, "acme/other")]

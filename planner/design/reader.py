@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from planner.design.model import DbChange, DomainType, Endpoint, KeyFile, Question, RepoItem, RpcMethod
@@ -12,6 +13,7 @@ from planner.design.rules import (
     _ENDPOINT_LINE,
     _FIELD,
     _LEFTOVER_HINT,
+    _PARAMETER,
     _PATH_COLUMNS,
     _PLACEHOLDER,
     _REST,
@@ -47,6 +49,23 @@ from planner.diagnostics import Diagnostic, error, note, warning
 from planner.markdown import LINE, Token, inline
 
 __all__: list[str] = []
+
+
+def _without_examples(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """Drop example requests: a path that another endpoint of the design spells with parameters where it
+    has values ('POST /api/orgs/acme/runs' beside 'POST /api/orgs/{org}/runs')."""
+    patterns: dict[str, re.Pattern[str]] = {}
+    for e in endpoints:
+        if _PARAMETER.search(e.path):
+            spelled = re.escape(e.path).replace(r"\{", "{").replace(r"\}", "}")
+            patterns[e.subject] = re.compile(re.escape(e.method) + " " + _PARAMETER.sub("[^/]+", spelled))
+    if not patterns:
+        return endpoints
+    return [
+        e
+        for e in endpoints
+        if not any(subject != e.subject and p.fullmatch(e.subject) for subject, p in patterns.items())
+    ]
 
 
 class _Reader:
@@ -145,15 +164,20 @@ class _Reader:
         reported with a note: there a line that does not read as one is prose, never an error."""
         endpoints: list[Endpoint] = []
         rpcs: list[RpcMethod] = []
+        headings: list[str] = []  # the heading each endpoint, then each method, stood under
         for top, heading in tokens:
-            before = len(endpoints), len(rpcs)
+            before = len(endpoints) + len(rpcs)
             for token in _walk((top,)):
                 self._api_token(token, endpoints, rpcs, not outside)
-            if outside:
-                taken = [(e.subject, e.line) for e in endpoints[before[0] :]]
-                taken += [(f"rpc {r.subject}", r.line) for r in rpcs[before[1] :]]
-                for what, line in taken:
-                    self.taken(what, heading, "API Changes", line)
+            headings += [heading] * (len(endpoints) + len(rpcs) - before)
+        if not outside:
+            return tuple(endpoints), tuple(rpcs)
+        under = dict(zip([*endpoints, *rpcs], headings, strict=True))
+        endpoints = _without_examples(endpoints)
+        for e in endpoints:
+            self.taken(e.subject, under[e], "API Changes", e.line)
+        for r in rpcs:
+            self.taken(f"rpc {r.subject}", under[r], "API Changes", r.line)
         return tuple(endpoints), tuple(rpcs)
 
     def taken(self, what: str, heading: str, canonical: str, line: int) -> None:

@@ -26,6 +26,8 @@ _RPC_START = re.compile(r"^rpc\s")
 _RPC_OPEN = re.compile(r"^rpc\s+[A-Za-z_]\w*\s*\([^()]*\)\s*$")
 # In a code block, a description aligned after the path: two or more spaces, or a tab.
 _ALIGNED = re.compile(r"(?: {2,}|\t)\s*\S")
+# A path parameter: {id}, :id or <id>.
+_PARAMETER = re.compile(r"\{[^}/]*\}|:[A-Za-z_]\w*|<[^>/]*>")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 # Table headers that name a column of endpoint paths.
 _PATH_COLUMNS = frozenset({"path", "endpoint", "route", "url", "uri"})
