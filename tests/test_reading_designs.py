@@ -299,3 +299,15 @@ def test_an_example_request_of_a_stated_endpoint_is_not_another_endpoint(tmp_pat
     plan = plan_text(tmp_path, text)
     assert rest(plan) == ["POST /api/orgs/{org}/runs/{id}/retry", "POST /api/orgs/acme/other"]
     assert notes(plan) == [line_of(text, "{org}/runs"), line_of(text, "acme/other")]
+
+
+@pytest.mark.parametrize("heading", ["Domain Model", "Data Model (server)", "Types", "3. Domain Types"])
+def test_domain_types_come_from_the_domain_section_only(tmp_path: Path, heading: str) -> None:
+    text = (
+        HEAD
+        + f"## {heading}\n\n```rust\npub struct Gadget {{}}\n```\n\n"
+        + "## Elsewhere\n\n```rust\npub struct Helper {}\n```\n\n"
+        + SERVER
+    )
+    plan = plan_text(tmp_path, text)
+    assert [t.name for t in plan.context.domain_types] == ["Gadget"]

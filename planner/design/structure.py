@@ -178,15 +178,15 @@ def _items_under_groups(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Tok
 _READ_SECTIONS = frozenset({"status", "repos", "key_files", "api", "database", "domain", "questions"})
 
 
-# 'API Changes Summary', 'Database Changes (v2)': the change sections also under a longer heading.
-_CHANGE_HEADING = re.compile(r"^(api|database|db) changes?\b")
+# 'API Changes Summary', 'Database Changes (v2)', 'Data Model (Rust)': these sections under a longer heading.
+_LONGER_HEADING = re.compile(r"^(?:(api) changes?|(database|db) changes?|(domain|data) models?)\b")
 
 
 def _section_key(heading: str) -> str | None:
     name = normalise_heading(heading)
     key = _SECTION_NAMES.get(name)
-    if key is None and (m := _CHANGE_HEADING.match(name)):
-        key = "api" if m.group(1) == "api" else "database"
+    if key is None and (m := _LONGER_HEADING.match(name)):
+        key = "api" if m.group(1) else "database" if m.group(2) else "domain"
     return key
 
 
