@@ -54,17 +54,19 @@ __all__: list[str] = []
 def _without_examples(endpoints: list[Endpoint]) -> list[Endpoint]:
     """Drop example requests: a path that another endpoint of the design spells with parameters where it
     has values ('POST /api/orgs/acme/runs' beside 'POST /api/orgs/{org}/runs')."""
-    patterns: dict[str, re.Pattern[str]] = {}
+    # Only a path of the same method and number of segments can match: one bucket each.
+    buckets: dict[tuple[str, int], dict[str, re.Pattern[str]]] = {}
     for e in endpoints:
         if _PARAMETER.search(e.path):
             spelled = re.escape(e.path).replace(r"\{", "{").replace(r"\}", "}")
-            patterns[e.subject] = re.compile(re.escape(e.method) + " " + _PARAMETER.sub("[^/]+", spelled))
-    if not patterns:
-        return endpoints
+            bucket = buckets.setdefault((e.method, e.path.count("/")), {})
+            bucket[e.path] = re.compile(_PARAMETER.sub("[^/]+", spelled))
     return [
         e
         for e in endpoints
-        if not any(subject != e.subject and p.fullmatch(e.subject) for subject, p in patterns.items())
+        if not any(
+            path != e.path and p.fullmatch(e.path) for path, p in buckets.get((e.method, e.path.count("/")), {}).items()
+        )
     ]
 
 
