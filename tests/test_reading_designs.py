@@ -311,3 +311,23 @@ def test_domain_types_come_from_the_domain_section_only(tmp_path: Path, heading:
     )
     plan = plan_text(tmp_path, text)
     assert [t.name for t in plan.context.domain_types] == ["Gadget"]
+
+
+_SEGMENTS = st.sampled_from(["api", "orgs", "acme", "{org}", ":id", "runs", "7", "<name>"])
+
+
+@given(paths=st.lists(st.lists(_SEGMENTS, min_size=1, max_size=4).map(lambda s: "/" + "/".join(s)), max_size=12))
+def test_example_requests_are_dropped_exactly_as_the_plain_rule_says(paths: list[str]) -> None:
+    from planner.design.model import Endpoint
+    from planner.design.reader import _without_examples
+
+    def param(segment: str) -> bool:
+        return segment in ("{org}", ":id", "<name>")
+
+    def spells(pattern: str, path: str) -> bool:
+        a, b = pattern.split("/"), path.split("/")
+        return pattern != path and len(a) == len(b) and all(param(x) or x == y for x, y in zip(a, b, strict=True))
+
+    endpoints = [Endpoint("GET", p, None, n) for n, p in enumerate(paths, 1)]
+    kept = [e.path for e in _without_examples(endpoints)]
+    assert kept == [p for p in paths if not any(any(map(param, q.split("/"))) and spells(q, p) for q in paths)]

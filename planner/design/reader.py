@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from planner.design.model import DbChange, DomainType, Endpoint, KeyFile, Question, RepoItem, RpcMethod
@@ -54,20 +53,42 @@ __all__: list[str] = []
 def _without_examples(endpoints: list[Endpoint]) -> list[Endpoint]:
     """Drop example requests: a path that another endpoint of the design spells with parameters where it
     has values ('POST /api/orgs/acme/runs' beside 'POST /api/orgs/{org}/runs')."""
-    # Only a path of the same method and number of segments can match: one bucket each.
-    buckets: dict[tuple[str, int], dict[str, re.Pattern[str]]] = {}
+    # A trie per method of the paths with parameters, a parameter segment a wildcard: each lookup follows
+    # the path's own segments, whatever the number of endpoints.
+    tries: dict[str, _Node] = {}
     for e in endpoints:
         if _PARAMETER.search(e.path):
-            spelled = re.escape(e.path).replace(r"\{", "{").replace(r"\}", "}")
-            bucket = buckets.setdefault((e.method, e.path.count("/")), {})
-            bucket[e.path] = re.compile(_PARAMETER.sub("[^/]+", spelled))
-    return [
-        e
-        for e in endpoints
-        if not any(
-            path != e.path and p.fullmatch(e.path) for path, p in buckets.get((e.method, e.path.count("/")), {}).items()
-        )
-    ]
+            node = tries.setdefault(e.method, _Node())
+            for segment in e.path.split("/"):
+                key = "" if _PARAMETER.fullmatch(segment) else segment
+                node = node.children.setdefault(key, _Node())
+            node.paths.add(e.path)
+    return [e for e in endpoints if e.method not in tries or not _spelled_otherwise(tries[e.method], e.path)]
+
+
+class _Node:
+    __slots__ = ("children", "paths")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}  # "" is any one segment (a parameter)
+        self.paths: set[str] = set()
+
+
+def _spelled_otherwise(root: _Node, path: str) -> bool:
+    """Whether another path of the trie matches this one, segment by segment."""
+    segments = path.split("/")
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth == len(segments):
+            if node.paths - {path}:
+                return True
+            continue
+        for key in (segments[depth], ""):
+            child = node.children.get(key)
+            if child is not None:
+                stack.append((child, depth + 1))
+    return False
 
 
 class _Reader:
