@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from planner.design.model import DesignDoc
@@ -24,6 +25,12 @@ __all__ = [
     "parse_design",
 ]
 
+# A heading line that may name API Changes / Database Changes (a hint only: the parse decides).
+_CANONICAL_HINTS = (
+    re.compile(r"^ {0,3}#{1,6}[ \t].*\bapi changes?\b", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^ {0,3}#{1,6}[ \t].*\b(?:database|db) changes?\b", re.IGNORECASE | re.MULTILINE),
+)
+
 
 def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc, tuple[Diagnostic, ...]]:
     """Parse normalised design text; every finding carries its source line.
@@ -31,15 +38,19 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
     Only the parts the reader uses are parsed (planner.sections); `full=True` parses everything,
     which gives the same result and is how the tests prove it.
     """
+    # Without API Changes or Database Changes the change is read from the whole design, so it is parsed
+    # whole; the fast path is tried only when headings that may name both are there.
+    fast = not full and all(hint.search(text) for hint in _CANONICAL_HINTS)
     if full:
         tokens = parse_blocks(text, reference=True)
-    else:
+    elif fast:
         tokens = read_tokens(text, _section_key, _READ_SECTIONS, _LEFTOVER_HINT, _may_leave)
+    else:
+        tokens = parse_blocks(text)
     reader = _Reader(path, full)
     sections, first_sub = _sections(tokens)
-    # Without API Changes or Database Changes the change is read from the whole design: parse it all.
     whole = any(key not in sections for key in CANONICAL)
-    if whole and not full:
+    if whole and fast:  # the hint was only text (a heading in a code block): read it all
         tokens = parse_blocks(text)
         sections, first_sub = _sections(tokens)
     outside = _outside(tokens) if whole else []
