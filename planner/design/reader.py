@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from planner.design.model import DbChange, DomainType, Endpoint, KeyFile, Question, RepoItem, RpcMethod
 from planner.design.rules import (
     _ALIGNED,
+    _API_HINT,
     _CHECKBOX,
     _DDL,
     _ENDPOINT_LINE,
@@ -219,9 +220,11 @@ class _Reader:
     def _api_token(self, token: Token, endpoints: list[Endpoint], rpcs: list[RpcMethod], strict: bool) -> None:
         kind = token["type"]
         if kind == "block_code":
-            self._code_api(token["raw"], _code_line(token), endpoints, rpcs, strict)
+            if _API_HINT.search(token["raw"]):  # most code blocks hold no method and no 'rpc'
+                self._code_api(token["raw"], _code_line(token), endpoints, rpcs, strict)
         elif kind == "heading":
-            self._prose_api(_plain(inline(token["text"])).strip(), token[LINE], endpoints, rpcs, strict)
+            if _API_HINT.search(token["text"]):
+                self._prose_api(_plain(inline(token["text"])).strip(), token[LINE], endpoints, rpcs, strict)
         elif kind in ("paragraph", "block_text"):
             table: tuple[int | None, int | None] | None = None
             for offset, raw in enumerate(token["text"].split("\n")):
@@ -230,7 +233,8 @@ class _Reader:
                     table = self._table_row(raw, line, table, endpoints, rpcs)
                 else:
                     table = None
-                    self._prose_api(raw, line, endpoints, rpcs, strict)
+                    if _API_HINT.search(raw):  # no method and no 'rpc': no API line, in prose or code span
+                        self._prose_api(raw, line, endpoints, rpcs, strict)
 
     def _prose_api(self, raw: str, line: int, endpoints: list[Endpoint], rpcs: list[RpcMethod], strict: bool) -> None:
         self._api_line(raw.strip(), line, None, endpoints, rpcs, prose=True)
@@ -248,6 +252,8 @@ class _Reader:
     ) -> tuple[int | None, int | None]:
         """One row of a Markdown table: its header names the Method and Path columns; a row gives
         'METHOD /path' from those two cells, or from any one cell that holds both."""
+        if columns is not None and not _API_HINT.search(raw):
+            return columns  # a row without a method names no endpoint
         cells = [_plain(inline(c)).strip() for c in raw.strip().strip("|").split("|")]
         if columns is None:
             names = [c.lower() for c in cells]

@@ -19,6 +19,8 @@ _CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
 _FIELD = re.compile(r"^[*_\s]*(date|status|branch)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
 _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REST = re.compile(rf"^(?:[-*+]\s+)?({_METHODS})\s+(\S+)(.*)$")
+# Text that may hold an API line: a method or 'rpc' as a word (a cheap test before an inline parse).
+_API_HINT = re.compile(rf"\b(?:{_METHODS}|rpc)\b")
 _ENDPOINT_LINE = re.compile(rf"^(?:[-*+]\s+)?(?:{_METHODS})\s+/\S*")
 _REST_TRAILERS = ("-", "\u2013", "\u2014", ":", "(", "#", "//", "HTTP/", "\u2192", "->")
 _RPC_START = re.compile(r"^rpc\s")
