@@ -331,3 +331,26 @@ def test_example_requests_are_dropped_exactly_as_the_plain_rule_says(paths: list
     endpoints = [Endpoint("GET", p, None, n) for n, p in enumerate(paths, 1)]
     kept = [e.path for e in _without_examples(endpoints)]
     assert kept == [p for p in paths if not any(any(map(param, q.split("/"))) and spells(q, p) for q in paths)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Both change sections: the fast path reads both parts of a section written twice.
+        HEAD
+        + "## API Changes\n\n- `GET /api/a` - a\n\n## Database Changes\n\nNone.\n\n"
+        + "## Key Files\n\n- `flovyn-server/a.rs` - a\n\n## Notes\n\nprose\n\n"
+        + "## Key Files\n\n- `flovyn-server/b.rs` - b\n\n"
+        + SERVER,
+        # The headings stand only in a code block: the design is read whole after all.
+        HEAD
+        + "## Example\n\n```markdown\n## API Changes\n## Database Changes\n```\n\n"
+        + "## Design\n\n`PUT /api/c`\n\n"
+        + SERVER,
+    ],
+)
+def test_the_fast_path_reads_as_the_full_parse(text: str) -> None:
+    assert parse_design(text, "d.md") == parse_design(text, "d.md", full=True)
+    doc, _ = parse_design(text, "d.md")
+    assert doc.key_files or [e.subject for e in doc.endpoints] == ["PUT /api/c"]
+    assert len(doc.key_files) in (0, 2)
