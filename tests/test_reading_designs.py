@@ -354,3 +354,9 @@ def test_the_fast_path_reads_as_the_full_parse(text: str) -> None:
     doc, _ = parse_design(text, "d.md")
     assert doc.key_files or [e.subject for e in doc.endpoints] == ["PUT /api/c"]
     assert len(doc.key_files) in (0, 2)
+
+
+def test_without_checked_repos_only_the_missing_section_is_reported(tmp_path: Path) -> None:
+    text = HEAD + "## Design\n\n`GET /api/x`\n\n```sql\nCREATE TABLE x (id INT);\n```\n"
+    plan = plan_text(tmp_path, text)
+    assert [(s, c) for s, c, _ in findings(plan) if s != "note"] == [("error", "no-repos")]

@@ -163,11 +163,11 @@ def _migration_tasks(builder: _Builder, surfaces: _Surfaces, problems: list[Diag
     if not doc.db_changes:
         return
     owners = surfaces.provides("database")
-    if not owners:
+    if not owners and builder.checked:  # with no checked repo at all, that is the error to fix first
         problems.append(
             warning(
                 "no-database-provider",
-                "Database Changes has content but no checked repo provides 'database'; "
+                "the design states database changes but no checked repo provides 'database'; "
                 "check the repo that owns the schema",
                 doc.path,
                 doc.db_line or doc.db_changes[0].line,
@@ -236,11 +236,11 @@ def _api_tasks(builder: _Builder, surfaces: _Surfaces, problems: list[Diagnostic
             base = f"{name}:{kind}:{subject}"
             s = _Subject(name, kind, f"{kind}_consume", base, f"Call {shown}", values, line, uses=uses)  # type: ignore[arg-type]
             builder.add(s, tuple(provided))
-    if apis and not any(surfaces.provides(k) or surfaces.consumes(k) for k in {a[0] for a in apis}):
+    if apis and builder.checked and not any(surfaces.provides(k) or surfaces.consumes(k) for k in {a[0] for a in apis}):
         problems.append(
             warning(
                 "api-unplanned",
-                "API Changes lists endpoints but no checked repo provides or consumes them; "
+                "the design states endpoints or methods but no checked repo provides or consumes them; "
                 "check the repos that implement and call them",
                 builder.doc.path,
                 apis[0][3],
