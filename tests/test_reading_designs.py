@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fuzz_designs import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 from rules_support import HEAD, findings, line_of, plan_text, tasks_of
@@ -268,6 +269,7 @@ def test_check_strict_prints_notes_and_exits_0(tmp_path: Path, monkeypatch: pyte
 _PATHS = st.from_regex(r"/api/[a-z]{1,8}(/[a-z]{1,6}){0,2}", fullmatch=True)
 
 
+@FUZZ
 @given(
     inside=st.lists(_PATHS, min_size=1, max_size=4, unique=True),
     hidden=st.lists(_PATHS, max_size=4),
@@ -316,6 +318,7 @@ def test_domain_types_come_from_the_domain_section_only(tmp_path: Path, heading:
 _SEGMENTS = st.sampled_from(["api", "orgs", "acme", "{org}", ":id", "runs", "7", "<name>"])
 
 
+@FUZZ
 @given(paths=st.lists(st.lists(_SEGMENTS, min_size=1, max_size=4).map(lambda s: "/" + "/".join(s)), max_size=12))
 def test_example_requests_are_dropped_exactly_as_the_plain_rule_says(paths: list[str]) -> None:
     from planner.design.model import Endpoint

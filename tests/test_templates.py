@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fuzz_designs import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 from rules_support import HEAD, ROOT, line_of, plan_text, tasks_of
@@ -104,6 +105,7 @@ def test_without_templates_the_plan_is_unchanged(tmp_path: Path) -> None:
 _STEP = st.from_regex(r"[A-Z][a-z]{2,8}( [a-z]{2,8}){0,3}", fullmatch=True)
 
 
+@FUZZ
 @given(steps=st.lists(_STEP, min_size=1, max_size=4, unique_by=step_suffix), extra=_STEP, at=st.integers(1, 4))
 def test_a_new_step_leaves_the_ids_of_the_others(steps: list[str], extra: str, at: int) -> None:
     # A step's id comes from its own words: inserting another step after the first changes no other id.
