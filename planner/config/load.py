@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from planner.config.checks import semantic_diagnostics
 from planner.config.lines import LineIndex
 from planner.config.model import Config
+from planner.config.templates import TEMPLATE_KINDS, Templates, template_diagnostics
 from planner.config.validation import validation_diagnostic
 from planner.diagnostics import Diagnostic, error, sort_diagnostics
 
@@ -112,7 +113,7 @@ def _parse(text: str, path: str, sha256: str) -> tuple[Config | None, tuple[Diag
             diagnostics.append(
                 error(
                     "config-invalid",
-                    f"unknown top-level key {reserved!r}; remove it. Allowed top-level keys: repos, version",
+                    f"unknown top-level key {reserved!r}; remove it. Allowed top-level keys: repos, templates, version",
                     path,
                     lines.line((reserved,)),
                 )
@@ -133,9 +134,25 @@ def _parse(text: str, path: str, sha256: str) -> tuple[Config | None, tuple[Diag
     if repos_raw is not None and not config.repos:
         diagnostics.append(_empty_diagnostic(path, lines))
     diagnostics.extend(semantic_diagnostics(config, lines))
+    diagnostics.extend(_template_diagnostics(config, lines, body))
     if diagnostics:
         return None, sort_diagnostics(diagnostics)
     return config, ()
+
+
+def _template_diagnostics(config: Config, lines: LineIndex, body: str) -> list[Diagnostic]:
+    tables: list[tuple[tuple[str, ...], Templates]] = [(("templates",), config.templates)]
+    tables += [(("repos", name, "templates"), repo.templates) for name, repo in config.repos.items()]
+    found: list[Diagnostic] = []
+    text_lines: list[str] | None = None
+    for where, templates in tables:
+        kinds = [k for k in TEMPLATE_KINDS if templates.lines(k) is not None]
+        if not kinds:
+            continue
+        text_lines = body.split("\n") if text_lines is None else text_lines
+        key_line = {kind: lines.line((*where, kind)) for kind in kinds}
+        found += template_diagnostics(templates, where, text_lines, key_line, config.path)
+    return found
 
 
 def _with_names(repos: dict[str, Any], path: str, lines: LineIndex, diagnostics: list[Diagnostic]) -> dict[str, Any]:

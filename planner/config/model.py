@@ -10,6 +10,7 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
+from planner.config.templates import Templates
 from planner.graph import dependency_graph
 
 __all__ = ["SURFACES", "Config", "GitHubProjectConfig", "RepoConfig", "Surface", "TrackerConfig", "TrackersConfig"]
@@ -45,6 +46,8 @@ class RepoConfig(BaseModel):
     # maps `server/src/x.rs` to the repo whose prefix `server/` it starts with (see planner.config.paths).
     paths: tuple[str, ...] = ()
     tracker: TrackerConfig = TrackerConfig()
+    # `[repos.<name>.templates]`: per kind, overrides the top-level `[templates]`.
+    templates: Templates = Templates()
 
 
 class GitHubProjectConfig(BaseModel):
@@ -70,6 +73,7 @@ class Config(BaseModel):
 
     version: Literal[1]
     repos: Mapping[str, RepoConfig]
+    templates: Templates = Templates()
     path: str
     sha256: str
     trackers: TrackersConfig = TrackersConfig()
@@ -114,3 +118,8 @@ class Config(BaseModel):
         """Canonical name of the closest-looking repo name or alias, for did-you-mean hints."""
         matches = difflib.get_close_matches(name.lower(), list(self._index), n=1)
         return self._index[matches[0]] if matches else None
+
+    def template(self, repo: str, kind: str) -> tuple[str, ...] | None:
+        """The template lines for a task kind in a repo: the repo's own, else the top-level ones, else None."""
+        own = self.repos[repo].templates.lines(kind)
+        return own if own is not None else self.templates.lines(kind)

@@ -8,11 +8,12 @@ from typing import Any
 
 from planner.config.lines import LineIndex
 from planner.config.model import SURFACES, RepoConfig, TrackerConfig
+from planner.config.templates import TEMPLATE_KINDS
 from planner.diagnostics import Diagnostic, error
 
 __all__ = ["validation_diagnostic"]
 
-_TOP_KEYS = ("repos", "trackers", "version")
+_TOP_KEYS = ("repos", "templates", "trackers", "version")
 _REPO_KEYS = tuple(sorted(set(RepoConfig.model_fields) - {"name"}))
 _TRACKER_KEYS = tuple(sorted(TrackerConfig.model_fields))
 _TOML_TYPE_NAMES: dict[type, str] = {
@@ -55,6 +56,11 @@ def validation_diagnostic(err: Any, path: str, lines: LineIndex) -> Diagnostic:
         owner = f"repo {loc[1]!r}"
         subject = f"{owner}: {field}" if field else owner
         unknown = f"repo {loc[1]!r}: unknown key"
+        if inner[:1] == ("templates",) and kind == "extra_forbidden":
+            allowed, unknown = TEMPLATE_KINDS, f"[repos.{loc[1]}.templates]: unknown task kind"
+    elif loc[:1] == ("templates",) and kind == "extra_forbidden":
+        inner, allowed, table, owner = loc, TEMPLATE_KINDS, "[templates]", "the file"
+        field, subject, unknown = _field_name(inner), _field_name(inner), "[templates]: unknown task kind"
     else:
         inner = loc
         allowed = _TOP_KEYS

@@ -16,6 +16,7 @@ CONTEXT_SECTIONS: tuple[str, ...] = (
     "existing",
     "motivation",
     "appendix",
+    "appendices",
     "reference",
     "future work",
     "out of scope",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from planner.design.markdown import LINE, inline, parse_blocks
@@ -9,12 +10,26 @@ from planner.design.model import DesignDoc
 from planner.design.reader import _Reader
 from planner.design.rules import _LEFTOVER_HINT, _feature, _may_leave
 from planner.design.sections import read_tokens
-from planner.design.structure import _READ_SECTIONS, _plain, _section_key, _sections
+from planner.design.structure import (
+    _READ_SECTIONS,
+    CANONICAL,
+    SECTION_TITLES,
+    _outside,
+    _plain,
+    _section_key,
+    _sections,
+)
 from planner.diagnostics import Diagnostic
 
 __all__ = [
     "parse_design",
 ]
+
+# A heading line that may name API Changes / Database Changes (a hint only: the parse decides).
+_CANONICAL_HINTS = (
+    re.compile(r"^ {0,3}#{1,6}[ \t].*\bapi changes?\b", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^ {0,3}#{1,6}[ \t].*\b(?:database|db) changes?\b", re.IGNORECASE | re.MULTILINE),
+)
 
 
 def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc, tuple[Diagnostic, ...]]:
@@ -23,12 +38,30 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
     Only the parts the reader uses are parsed (planner.design.sections); `full=True` parses everything,
     which gives the same result and is how the tests prove it.
     """
+    # Without API Changes or Database Changes the change is read from the whole design, so it is parsed
+    # whole; the fast path is tried only when headings that may name both are there.
+    fast = not full and all(hint.search(text) for hint in _CANONICAL_HINTS)
     if full:
         tokens = parse_blocks(text, reference=True)
-    else:
+    elif fast:
         tokens = read_tokens(text, _section_key, _READ_SECTIONS, _LEFTOVER_HINT, _may_leave)
+    else:
+        tokens = parse_blocks(text)
     reader = _Reader(path, full)
     sections, first_sub = _sections(tokens)
+    whole = any(key not in sections for key in CANONICAL)
+    if whole and fast:  # the hint was only text (a heading in a code block): read it all
+        tokens = parse_blocks(text)
+        sections, first_sub = _sections(tokens)
+    outside = _outside(tokens) if whole else []
+    for section in sections.values():
+        for line in section.again:
+            reader.warning(
+                "duplicate-section",
+                f"section '{SECTION_TITLES[section.key]}' is written twice (lines {section.line} and {line}); "
+                "both are read as one: merge them into one section",
+                line,
+            )
 
     title_token = next((t for t in tokens if t["type"] == "heading" and t["attrs"]["level"] == 1), None)
     title = _plain(inline(title_token["text"])).strip() if title_token else None
@@ -51,9 +84,10 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
     repos_section = sections.get("repos")
     repos = reader.repos(repos_section) if repos_section else ()
     key_files = reader.key_files(sections["key_files"]) if "key_files" in sections else ()
-    endpoints, rpcs = reader.api(sections["api"]) if "api" in sections else ((), ())
+    api = sections.get("api")
+    endpoints, rpcs = reader.api((t, "") for t in api.tokens) if api else reader.api(outside, outside=True)
     db_section = sections.get("database")
-    db_changes = reader.database(db_section) if db_section else ()
+    db_changes = reader.database(db_section) if db_section else reader.schema_outside(outside)
     domain = reader.domain(sections["domain"]) if "domain" in sections else ()
     questions = reader.questions(sections["questions"]) if "questions" in sections else ()
     reader.leftovers(tokens)

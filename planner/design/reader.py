@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from planner.design.markdown import LINE, Token, inline
 from planner.design.model import DbChange, DomainType, Endpoint, KeyFile, Question, RepoItem, RpcMethod
 from planner.design.rules import (
+    _ALIGNED,
+    _API_HINT,
     _CHECKBOX,
+    _DDL,
     _ENDPOINT_LINE,
     _FIELD,
     _LEFTOVER_HINT,
+    _PARAMETER,
+    _PATH_COLUMNS,
     _PLACEHOLDER,
     _REST,
     _REST_TRAILERS,
     _RPC,
+    _RPC_OPEN,
     _RPC_START,
     _SERVICE,
+    _SQL_LANGUAGES,
+    _TABLE_ROW,
     _TEMPLATE_PHRASES,
     _TYPE_DEF,
     _body,
@@ -25,10 +35,61 @@ from planner.design.rules import (
     _strip_separator,
     path_problem,
 )
-from planner.design.structure import _code_line, _fence_language, _item_text, _items, _plain, _Section, _texts, _walk
-from planner.diagnostics import Diagnostic, error, warning
+from planner.design.structure import (
+    _code_line,
+    _fence_language,
+    _item_text,
+    _items,
+    _items_under_groups,
+    _plain,
+    _Section,
+    _texts,
+    _walk,
+)
+from planner.diagnostics import Diagnostic, error, note, warning
 
 __all__: list[str] = []
+
+
+def _without_examples(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """Drop example requests: a path that another endpoint of the design spells with parameters where it
+    has values ('POST /api/orgs/acme/runs' beside 'POST /api/orgs/{org}/runs')."""
+    # A trie per method of the paths with parameters, a parameter segment a wildcard: each lookup follows
+    # the path's own segments, whatever the number of endpoints.
+    tries: dict[str, _Node] = {}
+    for e in endpoints:
+        if _PARAMETER.search(e.path):
+            node = tries.setdefault(e.method, _Node())
+            for segment in e.path.split("/"):
+                key = "" if _PARAMETER.fullmatch(segment) else segment
+                node = node.children.setdefault(key, _Node())
+            node.paths.add(e.path)
+    return [e for e in endpoints if e.method not in tries or not _spelled_otherwise(tries[e.method], e.path)]
+
+
+class _Node:
+    __slots__ = ("children", "paths")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}  # "" is any one segment (a parameter)
+        self.paths: set[str] = set()
+
+
+def _spelled_otherwise(root: _Node, path: str) -> bool:
+    """Whether another path of the trie matches this one, segment by segment."""
+    segments = path.split("/")
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth == len(segments):
+            if node.paths - {path}:
+                return True
+            continue
+        for key in (segments[depth], ""):
+            child = node.children.get(key)
+            if child is not None:
+                stack.append((child, depth + 1))
+    return False
 
 
 class _Reader:
@@ -62,7 +123,7 @@ class _Reader:
 
     def repos(self, section: _Section) -> tuple[RepoItem, ...]:
         found: list[RepoItem] = []
-        for item in _items(section.tokens):
+        for item in _items_under_groups(section.tokens):
             raw, line = _item_text(item)
             first = raw.split("\n", 1)[0]
             m = _CHECKBOX.match(first)
@@ -89,6 +150,10 @@ class _Reader:
         for item in _items(section.tokens):
             raw, line = _item_text(item)
             first = raw.split("\n", 1)[0]
+            # '- [x] `repo/path` - why' is planned like a plain item; '- [ ] ...' is not.
+            box = _CHECKBOX.match(first)
+            if box is not None:
+                first = first[box.end() :]
             code, rest = _lead_code(first, self.full)
             if code is None:
                 self.warning(
@@ -96,6 +161,8 @@ class _Reader:
                     f"'{_clip(first)}' is not a key file line; write '- `repo/path` - why'",
                     line,
                 )
+                continue
+            if box is not None and box.group(1) == " ":
                 continue
             ref = code.strip()
             description = _strip_separator(rest)
@@ -114,23 +181,96 @@ class _Reader:
 
     # api changes ----------------------------------------------------------------------------------
 
-    def api(self, section: _Section) -> tuple[tuple[Endpoint, ...], tuple[RpcMethod, ...]]:
+    def api(
+        self, tokens: Iterable[tuple[Token, str]], outside: bool = False
+    ) -> tuple[tuple[Endpoint, ...], tuple[RpcMethod, ...]]:
+        """Endpoints and methods of API Changes, or (`outside`) of the design's other sections, each
+        reported with a note: there a line that does not read as one is prose, never an error."""
         endpoints: list[Endpoint] = []
         rpcs: list[RpcMethod] = []
-        for token in _walk(section.tokens):
-            kind = token["type"]
-            if kind == "block_code":
-                self._code_api(token["raw"], _code_line(token), endpoints, rpcs)
-            elif kind in ("paragraph", "block_text"):
-                for offset, raw in enumerate(token["text"].split("\n")):
-                    line = token[LINE] + offset
-                    self._api_line(raw.strip(), line, None, endpoints, rpcs, prose=True)
-                    if "`" in raw:
-                        for code in (t["raw"] for t in _walk(inline(raw)) if t["type"] == "codespan"):
-                            self._api_line(code.strip(), line, None, endpoints, rpcs)
+        headings: list[str] = []  # the heading each endpoint, then each method, stood under
+        for top, heading in tokens:
+            before = len(endpoints) + len(rpcs)
+            for token in _walk((top,)):
+                self._api_token(token, endpoints, rpcs, not outside)
+            headings += [heading] * (len(endpoints) + len(rpcs) - before)
+        if not outside:
+            return tuple(endpoints), tuple(rpcs)
+        under = dict(zip([*endpoints, *rpcs], headings, strict=True))
+        endpoints = _without_examples(endpoints)
+        for e in endpoints:
+            self.taken(e.subject, under[e], "API Changes", e.line)
+        for r in rpcs:
+            self.taken(f"rpc {r.subject}", under[r], "API Changes", r.line)
         return tuple(endpoints), tuple(rpcs)
 
-    def _code_api(self, code: str, first: int, endpoints: list[Endpoint], rpcs: list[RpcMethod]) -> None:
+    def taken(self, what: str, heading: str, canonical: str, line: int) -> None:
+        where = f"under '{_clip(heading, 60)}'" if heading else "before any heading"
+        self.diagnostics.append(
+            note(
+                "outside-section",
+                f"read '{_clip(what, 70)}' {where}, as the design has no {canonical} section; "
+                "to leave it out, move it under a context heading (such as 'Current State' or 'Alternatives'), "
+                f"or add a '## {canonical}' section",
+                self.path,
+                line,
+            )
+        )
+
+    def _api_token(self, token: Token, endpoints: list[Endpoint], rpcs: list[RpcMethod], strict: bool) -> None:
+        kind = token["type"]
+        if kind == "block_code":
+            if _API_HINT.search(token["raw"]):  # most code blocks hold no method and no 'rpc'
+                self._code_api(token["raw"], _code_line(token), endpoints, rpcs, strict)
+        elif kind == "heading":
+            if _API_HINT.search(token["text"]):
+                self._prose_api(_plain(inline(token["text"])).strip(), token[LINE], endpoints, rpcs, strict)
+        elif kind in ("paragraph", "block_text"):
+            table: tuple[int | None, int | None] | None = None
+            for offset, raw in enumerate(token["text"].split("\n")):
+                line = token[LINE] + offset
+                if _TABLE_ROW.match(raw):
+                    table = self._table_row(raw, line, table, endpoints, rpcs)
+                else:
+                    table = None
+                    if _API_HINT.search(raw):  # no method and no 'rpc': no API line, in prose or code span
+                        self._prose_api(raw, line, endpoints, rpcs, strict)
+
+    def _prose_api(self, raw: str, line: int, endpoints: list[Endpoint], rpcs: list[RpcMethod], strict: bool) -> None:
+        self._api_line(raw.strip(), line, None, endpoints, rpcs, prose=True)
+        if "`" in raw:
+            for code in (t["raw"] for t in _walk(inline(raw)) if t["type"] == "codespan"):
+                self._api_line(code.strip(), line, None, endpoints, rpcs, code="code" if strict else "lenient")
+
+    def _table_row(
+        self,
+        raw: str,
+        line: int,
+        columns: tuple[int | None, int | None] | None,
+        endpoints: list[Endpoint],
+        rpcs: list[RpcMethod],
+    ) -> tuple[int | None, int | None]:
+        """One row of a Markdown table: its header names the Method and Path columns; a row gives
+        'METHOD /path' from those two cells, or from any one cell that holds both."""
+        if columns is not None and not _API_HINT.search(raw):
+            return columns  # a row without a method names no endpoint
+        cells = [_plain(inline(c)).strip() for c in raw.strip().strip("|").split("|")]
+        if columns is None:
+            names = [c.lower() for c in cells]
+            method = next((i for i, c in enumerate(names) if c == "method"), None)
+            path = next((i for i, c in enumerate(names) if c in _PATH_COLUMNS), None)
+            return method, path
+        method, path = columns
+        if method is not None and path is not None and max(method, path) < len(cells):
+            self._api_line(f"{cells[method]} {cells[path]}", line, None, endpoints, rpcs, prose=True)
+        else:
+            for cell in cells:
+                self._api_line(cell, line, None, endpoints, rpcs, prose=True)
+        return columns
+
+    def _code_api(
+        self, code: str, first: int, endpoints: list[Endpoint], rpcs: list[RpcMethod], strict: bool = True
+    ) -> None:
         lines = code.split("\n")
         service: str | None = None
         depth = 0
@@ -143,7 +283,9 @@ class _Reader:
             depth += text.count("{") - text.count("}")
             if service is not None and depth <= service_depth:
                 service = None
-            found = self._api_line(text, first + i, service, endpoints, rpcs)
+            if _RPC_OPEN.match(text) and i + 1 < len(lines) and lines[i + 1].lstrip().startswith("returns"):
+                text = f"{text} {lines[i + 1].strip()}"  # 'returns (Response)' on the next line
+            found = self._api_line(text, first + i, service, endpoints, rpcs, code="code" if strict else "lenient")
             if found is not None:
                 endpoints[-1] = Endpoint(found.method, found.path, _body(lines[i + 1 :]), found.line)
 
@@ -155,13 +297,17 @@ class _Reader:
         endpoints: list[Endpoint],
         rpcs: list[RpcMethod],
         prose: bool = False,
+        code: str = "code",
     ) -> Endpoint | None:
         """Record the endpoint or method on one line. In prose only what is plainly one counts:
-        'POST requests are retried' or 'rpc calls time out' is a sentence, not a malformed API line."""
+        'POST requests are retried' or 'rpc calls time out' is a sentence, not a malformed API line.
+        In code, a description may follow the path after two or more spaces; `code="lenient"` (code
+        outside API Changes) reports nothing: a line that is not plainly an API line is not taken."""
+        quiet = prose or code == "lenient"
         m = _REST.match(text)
         if m:
-            method, target, rest = m.group(1), m.group(2), m.group(3).strip()
-            if not target.startswith("/") and (prose or "/" not in target):
+            method, target, rest = m.group(1), m.group(2), m.group(3)
+            if not target.startswith("/") and (quiet or "/" not in target):
                 return None
             if not target.startswith("/"):
                 self.error(
@@ -170,13 +316,14 @@ class _Reader:
                     line,
                 )
                 return None
-            if rest and not rest.startswith(_REST_TRAILERS):
-                if prose:
+            aligned = not prose and _ALIGNED.match(rest) is not None
+            if rest.strip() and not aligned and not rest.strip().startswith(_REST_TRAILERS):
+                if quiet:
                     return None
                 self.error(
                     "rest-path",
-                    f"REST path '{_clip(target + ' ' + rest)}' has a space; "
-                    "write the path without spaces, then ' - ' and any description",
+                    f"REST path '{_clip(target + rest)}' has a space; write the path without spaces, "
+                    "then ' - ' or two spaces and any description",
                     line,
                 )
                 return None
@@ -186,11 +333,12 @@ class _Reader:
         if _RPC_START.match(text) and not (prose and "(" not in text):
             r = _RPC.match(text)
             if r is None:
-                self.error(
-                    "grpc-syntax",
-                    f"cannot read gRPC method '{_clip(text)}'; write 'rpc Name(Request) returns (Response)'",
-                    line,
-                )
+                if not quiet:
+                    self.error(
+                        "grpc-syntax",
+                        f"cannot read gRPC method '{_clip(text)}'; write 'rpc Name(Request) returns (Response)'",
+                        line,
+                    )
                 return None
             rpcs.append(RpcMethod(service, r.group(1), r.group(2).strip(), r.group(3).strip(), line))
         return None
@@ -201,10 +349,8 @@ class _Reader:
         statements: list[DbChange] = []
         bullets: list[DbChange] = []
         for token in _walk(section.tokens):
-            if token["type"] == "block_code":
-                lang = _fence_language(token)
-                if lang in ("", "sql", "postgres", "postgresql", "psql", "pgsql"):
-                    statements += _sql_statements(token["raw"], _code_line(token))
+            if token["type"] == "block_code" and _fence_language(token) in _SQL_LANGUAGES:
+                statements += _sql_statements(token["raw"], _code_line(token))
         if statements:
             return tuple(statements)
         for item in _items(section.tokens):
@@ -213,6 +359,19 @@ class _Reader:
             if text:
                 bullets.append(DbChange(text, (), (), line))
         return tuple(bullets)
+
+    def schema_outside(self, tokens: Iterable[tuple[Token, str]]) -> tuple[DbChange, ...]:
+        """Schema statements (DDL) in SQL code blocks outside any Database Changes section, each noted."""
+        found: list[DbChange] = []
+        for top, heading in tokens:
+            for token in _walk((top,)):
+                if token["type"] != "block_code" or _fence_language(token) not in _SQL_LANGUAGES:
+                    continue
+                for change in _sql_statements(token["raw"], _code_line(token)):
+                    if _DDL.match(change.text):
+                        found.append(change)
+                        self.taken(change.text, heading, "Database Changes", change.line)
+        return tuple(found)
 
     # domain model ---------------------------------------------------------------------------------
 
@@ -232,7 +391,7 @@ class _Reader:
 
     def questions(self, section: _Section) -> tuple[Question, ...]:
         found: list[Question] = []
-        for item in _items(section.tokens):
+        for item in _items_under_groups(section.tokens):
             raw, line = _item_text(item)
             first = raw.split("\n", 1)[0]
             m = _CHECKBOX.match(first)

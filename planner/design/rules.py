@@ -19,9 +19,20 @@ _CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
 _FIELD = re.compile(r"^[*_\s]*(date|status|branch|id)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
 _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REST = re.compile(rf"^(?:[-*+]\s+)?({_METHODS})\s+(\S+)(.*)$")
+# Text that may hold an API line: a method or 'rpc' as a word (a cheap test before an inline parse).
+_API_HINT = re.compile(rf"\b(?:{_METHODS}|rpc)\b")
 _ENDPOINT_LINE = re.compile(rf"^(?:[-*+]\s+)?(?:{_METHODS})\s+/\S*")
 _REST_TRAILERS = ("-", "\u2013", "\u2014", ":", "(", "#", "//", "HTTP/", "\u2192", "->")
 _RPC_START = re.compile(r"^rpc\s")
+# 'rpc Name(Request)' whose 'returns (Response)' is on the next line.
+_RPC_OPEN = re.compile(r"^rpc\s+[A-Za-z_]\w*\s*\([^()]*\)\s*$")
+# In a code block, a description aligned after the path: two or more spaces, or a tab.
+_ALIGNED = re.compile(r"(?: {2,}|\t)\s*\S")
+# A path parameter: {id}, :id or <id>.
+_PARAMETER = re.compile(r"\{[^}/]*\}|:[A-Za-z_]\w*|<[^>/]*>")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+# Table headers that name a column of endpoint paths.
+_PATH_COLUMNS = frozenset({"path", "endpoint", "route", "url", "uri"})
 _RPC = re.compile(
     r"^rpc\s+([A-Za-z_]\w*)\s*\(\s*((?:stream\s+)?[\w.]+)\s*\)\s*returns\s*\(\s*((?:stream\s+)?[\w.]+)\s*\)\s*[;{]?"
 )
@@ -49,6 +60,16 @@ _SQL_TABLE = re.compile(
 _SQL_COLUMN = re.compile(r"\b(?:add|drop|alter|rename)\s+column\s+(?:if\s+(?:not\s+)?exists\s+)?([A-Za-z_]\w*)", re.I)
 _SQL_CREATE_COLUMNS = re.compile(r"^\s*([A-Za-z_]\w*)\s+[A-Za-z]", re.MULTILINE)
 _SQL_NOT_COLUMN = {"primary", "foreign", "unique", "constraint", "check", "index", "key", "exclude"}
+
+
+# Code blocks read as SQL: no language, or a SQL dialect.
+_SQL_LANGUAGES = frozenset({"", "sql", "postgres", "postgresql", "psql", "pgsql"})
+# Statements that change a schema (read outside Database Changes; inside it, every statement is).
+_DDL = re.compile(
+    r"(?:create|alter|drop)\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:materialized\s+)?"
+    r"(?:table|index|type|view|sequence|extension|trigger|function|schema)\b|comment\s+on\b",
+    re.IGNORECASE,
+)
 
 
 def _sql_statements(code: str, first: int) -> list[DbChange]:

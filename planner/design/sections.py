@@ -244,7 +244,7 @@ def read_tokens(
     """Top-level tokens: full where the reader looks, only the heading of every other chunk.
 
     Parsed in full: the header (up to the first heading below level 1), each section whose key is in
-    `read` (first heading of a key wins, to the next heading at its level or above), every chunk that
+    `read` (every heading of the key, to the next heading at its level or above), every chunk that
     may hold another heading, and every chunk with a line that may be template text.
     """
     chunks = scan_chunks(text, hint, may_leave)
@@ -273,13 +273,8 @@ def read_tokens(
             headings.append((i, chunk.level, chunk.title))
         else:
             headings += [(i, _level(t), t["text"]) for t in tokens if t["type"] == "heading"]
-    seen: set[str] = set()
     for n, (i, level, title) in enumerate(headings):
-        key = key_of(title)
-        if key is None or key in seen:
-            continue
-        seen.add(key)
-        if key in read:
+        if key_of(title) in read:
             stop = next((j for j, lv, _ in headings[n + 1 :] if lv <= level), len(chunks))
             for j in range(i, stop):
                 parse(j)

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from planner.design.markdown import LINE, Token
+from planner.design.context import is_context_heading
+from planner.design.markdown import LINE, Token, inline
 
 __all__ = [
     "normalise_heading",
@@ -27,6 +28,10 @@ _SECTION_NAMES = {
     "db changes": "database",
     "domain model": "domain",
     "domain models": "domain",
+    "data model": "domain",
+    "data models": "domain",
+    "domain types": "domain",
+    "types": "domain",
     "open questions": "questions",
     "open question": "questions",
     "proposed solution": "solution",
@@ -44,26 +49,69 @@ class _Section:
     key: str
     line: int
     tokens: tuple[Token, ...]
+    # The heading lines of the same section written again further down (read as part of this one).
+    again: tuple[int, ...] = ()
 
 
 def _sections(tokens: list[Token]) -> tuple[dict[str, _Section], int | None]:
-    """Known sections by key (first one wins), and the line of the first heading below the title."""
+    """Known sections by key (a key written twice is read whole), and the line of the first heading below the title."""
     headings = [(i, t["attrs"]["level"]) for i, t in enumerate(tokens) if t["type"] == "heading"]
-    spans: dict[str, tuple[int, int]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
     first_sub = next((tokens[i][LINE] for i, level in headings if level > 1), None)
     for n, (i, level) in enumerate(headings):
-        key = _SECTION_NAMES.get(normalise_heading(tokens[i]["text"]))
-        if key is None or key in spans:
-            continue
-        spans[key] = (i, next((j for j, lv in headings[n + 1 :] if lv <= level), len(tokens)))
+        key = _section_key(tokens[i]["text"])
+        if key is not None:
+            end = next((j for j, lv in headings[n + 1 :] if lv <= level), len(tokens))
+            spans.setdefault(key, []).append((i, end))
+    every = [span for key_spans in spans.values() for span in key_spans]
     found: dict[str, _Section] = {}
-    for key, (start, end) in spans.items():
-        # A known section nested in another (### Database Changes under ## Affected Repositories) is
-        # its own, so its bullets are not read as the outer section's items.
-        inner = [(s, e) for s, e in spans.values() if start < s < end]
-        kept = tuple(tokens[j] for j in range(start + 1, end) if not any(s <= j < e for s, e in inner))
-        found[key] = _Section(key, tokens[start][LINE], kept)
+    for key, key_spans in spans.items():
+        kept: list[Token] = []
+        for start, end in key_spans:
+            # A known section nested in another (### Database Changes under ## Affected Repositories) is
+            # its own, so its bullets are not read as the outer section's items.
+            inner = [(s, e) for s, e in every if start < s < end]
+            kept += (tokens[j] for j in range(start + 1, end) if not any(s <= j < e for s, e in inner))
+        lines = tuple(tokens[start][LINE] for start, _ in key_spans)
+        found[key] = _Section(key, lines[0], tuple(kept), lines[1:])
     return found, first_sub
+
+
+# Each section as the template titles it (for messages).
+SECTION_TITLES = {
+    "status": "Status",
+    "repos": "Affected Repositories",
+    "key_files": "Key Files",
+    "api": "API Changes",
+    "database": "Database Changes",
+    "domain": "Domain Model",
+    "questions": "Open Questions",
+    "solution": "Proposed Solution",
+}
+# The sections that hold the change itself: when one is absent, its lines are read from the whole design.
+CANONICAL = ("api", "database")
+
+
+def _outside(tokens: list[Token]) -> list[tuple[Token, str]]:
+    """Top-level tokens that may state the change: not under a context heading (planner.design.context)
+    nor in a section of repos, key files, questions or status; each with the heading it stands under."""
+    stack: list[tuple[int, bool, str]] = []  # the open headings: level, passed over, text
+    kept: list[tuple[Token, str]] = []
+    for token in tokens:
+        if token["type"] == "heading":
+            level = token["attrs"]["level"]
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            text = _plain(inline(token["text"])).strip()
+            passed = is_context_heading(text) or (level > 1 and _section_key(token["text"]) in _NOT_THE_CHANGE)
+            stack.append((level, passed, text))
+        if not any(passed for _, passed, _ in stack):
+            kept.append((token, stack[-1][2] if stack else ""))
+    return kept
+
+
+# Known sections that list who and what else, never the API or schema itself.
+_NOT_THE_CHANGE = frozenset({"status", "repos", "key_files", "questions"})
 
 
 def _walk(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
@@ -115,12 +163,31 @@ def _items(tokens: tuple[Token, ...]) -> Iterator[Token]:
             yield from token["children"]
 
 
+def _items_under_groups(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
+    """The section's list items; an item without a checkbox that holds a list ('- Backend:' over
+    '  - [x] flovyn-server') is a group: its nested items come instead of it."""
+    for item in _items(tuple(tokens)):
+        nested = [c for c in item.get("children") or () if c["type"] == "list"]
+        if nested and not _item_text(item)[0].startswith("["):
+            yield from _items_under_groups(nested)
+        else:
+            yield item
+
+
 # The sections whose contents are read; the others only need their headings (and a leftovers check).
 _READ_SECTIONS = frozenset({"status", "repos", "key_files", "api", "database", "domain", "questions"})
 
 
+# 'API Changes Summary', 'Database Changes (v2)', 'Data Model (Rust)': these sections under a longer heading.
+_LONGER_HEADING = re.compile(r"^(?:(api) changes?|(database|db) changes?|(domain|data) models?)\b")
+
+
 def _section_key(heading: str) -> str | None:
-    return _SECTION_NAMES.get(normalise_heading(heading))
+    name = normalise_heading(heading)
+    key = _SECTION_NAMES.get(name)
+    if key is None and (m := _LONGER_HEADING.match(name)):
+        key = "api" if m.group(1) else "database" if m.group(2) else "domain"
+    return key
 
 
 def _code_line(token: Token) -> int:

@@ -27,7 +27,7 @@ __all__ = [
 
 SCHEMA_VERSION: Literal[1] = 1
 
-TaskKind = Literal["migration", "rest", "grpc", "file"]
+TaskKind = Literal["migration", "domain", "rest", "grpc", "file", "change"]
 
 
 class _Frozen(BaseModel):

@@ -96,9 +96,9 @@ def build_plan(
         domain_types=tuple(DomainTypeModel(name=t.name, language=t.language, line=t.line) for t in doc.domain_types),
     )
 
-    tasks, task_problems = derive_tasks(doc, config, checked)
-    found += task_problems
     ordering = plan_order(config.graph, checked)
+    tasks, task_problems = derive_tasks(doc, config, checked, [name for wave in ordering.waves for name in wave])
+    found += task_problems
     repos = tuple(
         RepoPlan(
             name=name,

@@ -89,7 +89,7 @@ def test_every_approved_design_gets_a_folder_and_the_index_lists_them_all(projec
     plan = json.loads(single)
     assert entry["outcome"] == "planned" and entry["directory"] == "workflow-schedules"
     assert entry["repos"] == len(plan["repos"]) == 4
-    assert entry["tasks"] == sum(len(r["tasks"]) for r in plan["repos"]) == 21
+    assert entry["tasks"] == sum(len(r["tasks"]) for r in plan["repos"]) == 23
     assert "| `designs/schedules.md` | [Workflow Schedules](<workflow-schedules/plan.md>) |" in (
         files["index.md"].decode("utf-8")
     )

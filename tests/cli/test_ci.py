@@ -109,7 +109,7 @@ def test_check_exit_codes_up_to_date_changed_missing_errors_usage(project: Path)
     code, out, _ = cli("plan", "designs/schedules.md", "-o", "plans/s.md", "--check")
     assert code == 2
     assert out.startswith("--- a/plans/s.md\n+++ b/plans/s.md\n")
-    assert "-- [ ] **1.10** the scheduler loop <!--" in out and "+- [ ] **1.10** the tick loop <!--" in out
+    assert "-- [ ] **1.12** the scheduler loop <!--" in out and "+- [ ] **1.12** the tick loop <!--" in out
     assert target.read_bytes() == before  # --check writes nothing
 
     design.write_text(DRAFT, encoding="utf-8")

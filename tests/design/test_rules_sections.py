@@ -286,7 +286,8 @@ def test_database_bullets_when_there_is_no_sql(tmp_path: Path) -> None:
 
 def test_empty_database_section_gives_no_migration(tmp_path: Path) -> None:
     plan = plan_text(tmp_path, HEAD + SERVER + "## Database Changes\n\nNone.\n")
-    assert plan.context.database == () and plan.repos[0].tasks == ()
+    # No migration: the repo's only task is its change (issue 11: every checked repo gets work).
+    assert plan.context.database == () and [t.kind for t in plan.repos[0].tasks] == ["change"]
 
 
 def test_domain_model_types_with_their_fence_language(tmp_path: Path) -> None:
@@ -368,6 +369,9 @@ POST /api/orgs/{org_slug}/examples
         ("warning", "template-text", line_of(text, "YYYY-MM-DD")),
         ("warning", "template-text", line_of(text, "{feature}")),
         ("warning", "template-text", line_of(text, "Brief description")),
+        # Without an API Changes section the endpoints under Overview are read, each with a note.
+        ("note", "outside-section", line_of(text, "Calls `GET")),
+        ("note", "outside-section", line_of(text, "POST /api")),
         ("warning", "template-text", line_of(text, "{describe changes")),
     ]
     assert "'{Feature Name}'" in plan.diagnostics[0].message

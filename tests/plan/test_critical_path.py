@@ -150,8 +150,10 @@ def test_a_planned_design_carries_its_critical_path(tmp_path: Path) -> None:
 
 
 def test_a_plan_without_tasks_has_no_critical_path_line(tmp_path: Path) -> None:
-    text = HEAD + "## Affected Repositories\n\n- [x] sdk-kotlin - nothing the planner can derive\n\n"
+    # Every checked repo gets at least a change task, so only a plan with no checked repo has no task.
+    text = HEAD + "## Affected Repositories\n\n- [ ] sdk-kotlin - not this time\n\n"
     plan = plan_text(tmp_path, text)
+    assert not plan.ok and plan.repos == ()
     assert plan.critical_path == ()
     assert "Critical path" not in render(plan, "markdown")
     assert json.loads(render(plan, "json"))["critical_path"] == []
@@ -196,7 +198,7 @@ def test_planning_needs_networkx() -> None:
     assert blocked.returncode != 0
     assert "ModuleNotFoundError: import of networkx halted" in blocked.stderr
     free = subprocess.run([sys.executable, "-c", script, "free"], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert (free.returncode, free.stdout) == (0, "True 3\n"), free.stderr
+    assert (free.returncode, free.stdout) == (0, "True 4\n"), free.stderr
 
 
 def test_a_path_task_missing_from_the_plan_is_shown_by_its_id(tmp_path: Path) -> None:

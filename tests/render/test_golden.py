@@ -26,7 +26,12 @@ FIXTURES = [
     "transitive-unchecked",
     "api-fanout",
     "database-domain",
+    "as-written",
+    "change-only",
+    "tests-first",
 ]
+# The config each fixture is planned with, when not config/repos.toml.
+CONFIGS = {"tests-first": "tests-first.toml"}
 SUFFIX = {"markdown": "md", "json": "json"}
 
 
@@ -39,11 +44,12 @@ def plan_in_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, fmt
     (tmp_path / "fixtures").mkdir()
     (tmp_path / "config").mkdir()
     shutil.copyfile(ROOT / "fixtures" / f"{name}.md", tmp_path / "fixtures" / f"{name}.md")
-    shutil.copyfile(ROOT / "config" / "repos.toml", tmp_path / "config" / "repos.toml")
+    config = CONFIGS.get(name, "repos.toml")
+    shutil.copyfile(ROOT / "config" / config, tmp_path / "config" / config)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PLANNER_CONFIG", raising=False)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
-    result = CliRunner().invoke(app, ["plan", f"fixtures/{name}.md", "--config", "config/repos.toml", "--format", fmt])
+    result = CliRunner().invoke(app, ["plan", f"fixtures/{name}.md", "--config", f"config/{config}", "--format", fmt])
     assert result.exit_code == 0, result.output
     return result.stdout
 

@@ -237,7 +237,7 @@ def test_listing_follows_every_page_and_skips_pull_requests(server: FakeGitHub, 
     assert not touched(server, "flovyn/flovyn-server", pr["number"])
     assert len(server.writes()) == writes  # every existing issue was found, on whatever page
     pages = [r.query.get("page") for r in server.requests[seen:] if r.path == "/repos/flovyn/flovyn-server/issues"]
-    assert pages == [None, "2", "3", "4", "5", "6", "7"]  # 10 issues, 3 unrelated and a PR, 2 a page
+    assert pages == [None, "2", "3", "4", "5", "6", "7", "8"]  # 12 issues, 3 unrelated and a PR, 2 a page
     assert pr["title"] == "a PR" and pr["state"] == "open"
 
 
@@ -365,8 +365,10 @@ def test_links_the_plan_no_longer_has_are_removed_others_kept(
     result = sync(server, clock, edited(tmp_path, "s.md", no_db), close_removed=True)
     migration = found["flovyn/flovyn-server", "flovyn-server:migration"]
     assert migration["state"] == "closed"
-    assert server.blockers(rest) == [outside["id"]]
-    assert result.count("unlink") == 9
+    # The migration's link went; the domain type's (a task the plan still has) and the person's stay.
+    schedule = found["flovyn/flovyn-server", "flovyn-server:domain:Schedule"]
+    assert sorted(server.blockers(rest)) == sorted([schedule["id"], outside["id"]])
+    assert result.count("unlink") == 11  # every other server task (domain types too) waited for the migration
     gone = ("flovyn/flovyn-server", "flovyn-server:migration")
     assert_converged_without(server, edited(tmp_path, "s.md", no_db), gone)
 
