@@ -400,6 +400,9 @@ def verify(
     plan_file: Annotated[Path, typer.Argument(help="A JSON plan (`plan --format json`, or a build's plan.json).")],
 ) -> None:
     """Exit 0 when the design and config still hash as the plan recorded, 2 when either changed, 1 if missing."""
+    from dataclasses import replace
+
+    from planner.ci.paths import relative_to
     from planner.ci.provenance import PlanFileError, verify_plan
     from planner.ci.tree import read_text
 
@@ -418,7 +421,9 @@ def verify(
     except PlanFileError as exc:
         _fail([error("plan-file", str(exc), str(plan_file), 1)], "text")
     missing = []
-    for entry in outcome.entries:
+    for found in outcome.entries:
+        # Shown from the working folder, wherever the plan recorded it from.
+        entry = replace(found, path=relative_to(base / found.path, Path.cwd()))
         if entry.state == "missing":
             where = one_line(str(base / entry.path))
             missing.append(

@@ -37,11 +37,11 @@ DIAGNOSTICS_FORMATS = ("text", "github")
 GRAPH_FORMATS = ("text", "mermaid", "dot")
 
 
-def _one_of(choices: Sequence[str]) -> Callable[[str], str]:
+def _one_of(choices: Sequence[str]) -> Callable[[str | None], str | None]:
     """A format option's check: a value outside `choices` is a usage error that lists them, on one line."""
 
-    def check(value: str) -> str:
-        if value not in choices:
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:  # None: an optional one (an old alias) not given
             raise typer.BadParameter(f"{one_line(repr(value))} is not one of: {', '.join(choices)}")
         return value
 
