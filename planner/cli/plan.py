@@ -125,6 +125,12 @@ def check(
         bool, typer.Option("--allow-unapproved", hidden=True, help="The default now; kept for old scripts.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only, and no summary.")] = False,
+    skip_generated: Annotated[
+        bool,
+        typer.Option(
+            "--skip-generated", help="Pass over plans planner wrote, even when named (for hooks given every file)."
+        ),
+    ] = False,
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
 ) -> None:
@@ -136,9 +142,12 @@ def check(
     from planner.cli.ci import progress
     from planner.cli.ci import report as report_diagnostics
     from planner.design import MAX_DESIGN_BYTES
+    from planner.files import is_generated
     from planner.plan import plan_design
 
     paths, problems = _design_paths(designs)
+    if skip_generated:
+        paths = [p for p in paths if not is_generated(Path(p))]
     cfg = _config(config)
     results = []
     with progress(len(paths), "checking") as advance:

@@ -113,7 +113,12 @@ def sync_github(
 
     token = os.environ.get("GITHUB_TOKEN") or None
     if token is None and not dry_run:
-        _fail([error("github-token", "GITHUB_TOKEN is not set; export a token that may write issues", design, 1)])
+        # Before any request or any planning: without a token every write would be refused anyway.
+        message = (
+            "GITHUB_TOKEN is not set; export GITHUB_TOKEN=<a token that may write issues in the repos> "
+            "(or pass --dry-run to see the changes without one)"
+        )
+        _fail([error("github-token", message, design, 1)])
     if not api_url.startswith(("https://", "http://")):
         _fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
     result, cfg, _ = _github_issues(design, config, allow_unapproved, strict)
