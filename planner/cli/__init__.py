@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
 from planner import __version__
@@ -57,6 +57,20 @@ class _Command(TyperCommand):
                     formatter.write_dl(records)
 
 
+class _Group(TyperGroup):
+    """The command list in full: each command's first sentence, wrapped instead of cut at the terminal's width."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 class _Typer(typer.Typer):
     """Every command of every sub-app gets `_Command`'s help, whoever registers it."""
 
@@ -67,6 +81,7 @@ class _Typer(typer.Typer):
 
 
 app = _Typer(
+    cls=_Group,
     name="planner",
     help="Turn an approved design document into an ordered per-repository implementation plan.",
     no_args_is_help=True,
@@ -79,10 +94,13 @@ app = _Typer(
 
 # `planner export <tracker> DESIGN` writes a tracker's feed; `planner sync <tracker> DESIGN` pushes it.
 export_app = _Typer(
-    help="Write a plan's tasks in a tracker's import format.", no_args_is_help=True, context_settings=CONTEXT
+    cls=_Group,
+    help="Write a plan's tasks in a tracker's import format.",
+    no_args_is_help=True,
+    context_settings=CONTEXT,
 )
 sync_app = _Typer(
-    help="Push a plan's tasks into a tracker, idempotently.", no_args_is_help=True, context_settings=CONTEXT
+    cls=_Group, help="Push a plan's tasks into a tracker, idempotently.", no_args_is_help=True, context_settings=CONTEXT
 )
 app.add_typer(export_app, name="export")
 app.add_typer(sync_app, name="sync")

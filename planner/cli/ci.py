@@ -309,7 +309,11 @@ def _inside(path: str, folder: Path) -> bool:
     return True
 
 
-@app.command()
+@app.command(
+    epilog="\b\nExamples:\n"
+    "  planner build docs/designs -o plans\n"
+    "  planner build docs/designs -o plans --check --diagnostics github   # in CI",
+)
 def build(
     designs: Annotated[
         list[str], typer.Argument(metavar="DESIGN...", help="Design docs, or folders of them.", show_default=False)
@@ -395,9 +399,13 @@ def build(
         raise typer.Exit(EXIT_ERRORS)
 
 
-@app.command()
+@app.command(
+    epilog="\b\nExamples:\n  planner verify plans/workflow-schedules/plan.json\n  planner verify schedules.json",
+)
 def verify(
-    plan_file: Annotated[Path, typer.Argument(help="A JSON plan (`plan --format json`, or a build's plan.json).")],
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN", help="A JSON plan (`plan --format json`, or a build's plan.json).")
+    ],
 ) -> None:
     """Exit 0 when the design and config still hash as the plan recorded, 2 when either changed, 1 if missing."""
     from dataclasses import replace

@@ -15,9 +15,7 @@ from planner.diagnostics import error
 __all__ = ["new", "template"]
 
 
-@app.command(
-    epilog="Example:  planner template > docs/designs/my-feature.md   (or let `planner new` fill it in)",
-)
+@app.command(epilog="\b\nExample:\n  planner template > docs/designs/my-feature.md   # or let `planner new` fill it in")
 def template() -> None:
     """Print the design template: the sections planner reads, with a placeholder in each."""
     from planner.design.template import design_template
@@ -26,8 +24,8 @@ def template() -> None:
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    '  planner new "Workflow Schedules"\n\n'
+    epilog="\b\nExamples:\n"
+    '  planner new "Workflow Schedules" > schedules.md\n'
     '  planner new "Workflow Schedules" --repos flovyn-server,app -o docs/designs/schedules.md',
 )
 def new(

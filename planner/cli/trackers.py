@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["export_github", "export_jira", "export_taskwarrior", "sync_github", "sync_taskwarrior"]
 
-DesignArgument = Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)]
+DesignArgument = Annotated[str, typer.Argument(metavar="DESIGN", help="The design doc (Markdown).", show_default=False)]
 TrackerOutput = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write the file here (atomically) instead of stdout.", show_default=False),
+    typer.Option(
+        "--output", "-o", metavar="PATH", help="Write the file here (atomically) instead of stdout.", show_default=False
+    ),
 ]
 TrackerForce = Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")]
 
@@ -59,7 +61,13 @@ def export_github(
     config: ConfigOption = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the JSON here (atomically) instead of stdout.", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Write the JSON here (atomically) instead of stdout.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")] = False,
     allow_unapproved: AllowOption = False,
@@ -93,15 +101,20 @@ def sync_github(
         bool, typer.Option("--dry-run", help="Print the create/update/link/close actions; send no write.")
     ] = False,
     api_url: Annotated[
-        str, typer.Option("--api-url", help="REST API root; GitHub Enterprise: https://HOST/api/v3.")
+        str, typer.Option("--api-url", metavar="URL", help="REST API root; GitHub Enterprise: https://HOST/api/v3.")
     ] = "https://api.github.com",
     close_removed: Annotated[
         bool, typer.Option("--close-removed", help="Close (as not planned) open issues whose task left the plan.")
     ] = False,
     max_wait: Annotated[
-        float, typer.Option("--max-wait", min=0, help="Longest rate-limit wait in seconds before giving up.")
+        float,
+        typer.Option(
+            "--max-wait", min=0, metavar="SECONDS", help="Longest rate-limit wait in seconds before giving up."
+        ),
     ] = 900.0,
-    min_interval: Annotated[float, typer.Option("--min-interval", min=0, help="Seconds between two writes.")] = 1.0,
+    min_interval: Annotated[
+        float, typer.Option("--min-interval", min=0, metavar="SECONDS", help="Seconds between two writes.")
+    ] = 1.0,
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
 ) -> None:
@@ -204,13 +217,18 @@ def sync_taskwarrior(
     taskdata: Annotated[
         Path | None,
         typer.Option(
-            "--taskdata", help="Taskwarrior data folder (default: $TASKDATA, else the taskrc's).", show_default=False
+            "--taskdata",
+            metavar="DIR",
+            help="Taskwarrior data folder (default: $TASKDATA, else the taskrc's).",
+            show_default=False,
         ),
     ] = None,
     delete_removed: Annotated[
         bool, typer.Option("--delete-removed", help="Delete open tasks the plan no longer has (default: report).")
     ] = False,
-    task_binary: Annotated[str, typer.Option("--task-binary", help="The Taskwarrior 2.6 executable.")] = "task",
+    task_binary: Annotated[
+        str, typer.Option("--task-binary", metavar="PATH", help="The Taskwarrior 2.6 executable.")
+    ] = "task",
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
 ) -> None:
