@@ -391,6 +391,7 @@ def build(
         raise typer.Exit(EXIT_CHANGED if stale else EXIT_OK)
     pause = os.environ.get(PAUSE_ENV)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # like `plan -o NEWDIR`: the folder is created
         replace_tree(out, result.files, before_swap=_pause_before_swap(pause) if pause else None)
     except (OutputError, OSError) as exc:
         _fail([error("output", str(exc), str(out), 1)], diag_fmt)
