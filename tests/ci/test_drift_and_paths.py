@@ -269,9 +269,12 @@ def test_a_name_resolution_failure_is_not_retried() -> None:
             raise httpx.ConnectError(str(exc), request=request) from exc
 
     pacing = Pacing(sleep=sleeps.append, monotonic=lambda: 0.0, now=lambda: 0.0)
-    with GitHubClient("https://github.invalid/api", "t", pacing, transport=httpx.MockTransport(handler)) as client:
-        with pytest.raises(GitHubError, match="cannot resolve github.invalid"):
-            client.get_all("repos/o/r/issues")
+    transport = httpx.MockTransport(handler)
+    with (
+        GitHubClient("https://github.invalid/api", "t", pacing, transport=transport) as client,
+        pytest.raises(GitHubError, match=r"cannot resolve github\.invalid"),
+    ):
+        client.get_all("repos/o/r/issues")
     assert len(calls) == 1 and sleeps == []
 
 
