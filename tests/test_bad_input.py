@@ -213,6 +213,7 @@ def test_deeply_nested_lists_and_quotes(tmp_path: Path, case: str, section: str)
         assert '"name": "flovyn-server"' in result.stdout
 
 
+@pytest.mark.slow
 def test_100000_key_files_finish_in_bounded_memory(tmp_path: Path) -> None:
     lines = [f"- `flovyn-server/src/generated/f{i:06d}.rs` - generated file {i}" for i in range(100_000)]
     design = design_file(tmp_path, HEAD + REPOS + "### Key Files\n\n" + "\n".join(lines) + "\n")
@@ -399,6 +400,7 @@ def test_config_alias_collisions(tmp_path: Path) -> None:
     assert "alias 'A' of repo 'b'" in message
 
 
+@pytest.mark.slow
 def test_config_10000_repo_cycle_is_reported_compactly(tmp_path: Path) -> None:
     count = 10_000
     names = [f"r{i:05d}" for i in range(count)]
