@@ -227,7 +227,8 @@ def run_plan(
         _usage("--check compares with the file(s) on disk: give --output")
     if several and (output is None or (output.exists() and not output.is_dir())):
         _usage("several designs are planned into a folder: give --output DIR (created if missing)")
-    if output is not None and not several:
+    # A folder still to be created (it is, before writing) cannot hold a symlink or an input to refuse.
+    if output is not None and not several and output.parent.exists():
         try:
             check_output_path(output, force=force)
         except OutputError as exc:
@@ -262,7 +263,7 @@ def run_plan(
         return
     if check:
         _check_files(texts, fmt, diagnostics)
-    _write_files(texts, output if several else None, force, diagnostics)
+    _write_files(texts, output if several else output.parent, force, diagnostics)
 
 
 def _explain_drift(command: str, stale: Sequence[Stale], total: int, fmt: str) -> None:

@@ -139,9 +139,7 @@ def test_the_step_summary_counts_the_stale_files(project: Path, monkeypatch: pyt
 
 
 def test_plan_links_work_from_the_plan_files_folder(project: Path) -> None:
-    assert cli("plan", "designs/schedules.md", "-o", "docs/plans/schedules.md")[0] == 1  # folder missing: refused
-    (project / "docs" / "plans").mkdir(parents=True)
-    assert cli("plan", "designs/schedules.md", "-o", "docs/plans/schedules.md")[0] == 0
+    assert cli("plan", "designs/schedules.md", "-o", "docs/plans/schedules.md")[0] == 0  # the folder is created
     plan = project / "docs" / "plans" / "schedules.md"
     [link] = re.findall(r"^- Design: \[[^\]]*\]\(<([^>]+)>\)$", plan.read_text(encoding="utf-8"), re.MULTILINE)
     assert link == "../../designs/schedules.md" and (plan.parent / link).is_file()
