@@ -26,9 +26,6 @@ def test_the_walkthrough_covers_every_step() -> None:
     assert len(blocks()) >= 9
 
 
-@pytest.mark.skipif(
-    shutil.which("task") is None, reason="Taskwarrior's `task` is installed by the README's test command"
-)
 def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     # Its sync step needs Taskwarrior, which the README's test command installs: missing, this fails loudly.
     assert shutil.which("task"), "install Taskwarrior (`task`) as the README's test command does"
