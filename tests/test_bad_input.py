@@ -93,7 +93,7 @@ def design_file(tmp_path: Path, text: str | bytes, name: str = "design.md") -> P
 
 @pytest.mark.parametrize("data", [b"", b"\n\n   \r\n\t\n", "\ufeff".encode(), "\ufeff\r\n".encode()])
 def test_empty_file(tmp_path: Path, data: bytes) -> None:
-    rejects_design(tmp_path, design_file(tmp_path, data), 1, "empty", "design-template.md")
+    rejects_design(tmp_path, design_file(tmp_path, data), 1, "empty", "planner new")
 
 
 def test_binary_file(tmp_path: Path) -> None:
@@ -439,8 +439,11 @@ def test_output_under_a_regular_file_cannot_be_written(tmp_path: Path) -> None:
     assert "is not a folder" in message
 
 
-def test_output_in_a_missing_folder(tmp_path: Path) -> None:
-    rejects_output(tmp_path, tmp_path / "missing" / "plan.md", "create it first")
+def test_output_in_a_missing_folder_is_created(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "plan.md"
+    result = cli("plan", SCHEDULES, "--config", CONFIG, "--output", str(target))
+    assert result.exit_code == 0 and target.read_text(encoding="utf-8").startswith(GENERATED_MARKER)
+
 
 
 def test_output_symlink_is_refused_without_force(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ MaxBytesOption = Annotated[
         "--max-bytes",
         min=1,
         metavar="N",
-        help="Refuse a design doc over this many bytes (default 5 MiB); it is never read past the limit.",
+        help="Refuse a design over N bytes (default 5 MiB); it is never read past the limit.",
         show_default=False,
     ),
 ]

@@ -55,7 +55,7 @@ def _github_issues(
     return result, cfg, specs
 
 
-@export_app.command("github")
+@export_app.command("github", epilog="\b\nExample:\n  planner export github docs/designs/schedules.md -o issues.json")
 def export_github(
     design: DesignArgument,
     config: ConfigOption = None,
@@ -93,7 +93,11 @@ def export_github(
         _fail([error("output", str(exc), str(output), 1)])
 
 
-@sync_app.command("github")
+@sync_app.command(
+    "github",
+    epilog="\b\nExamples:\n  planner sync github docs/designs/schedules.md --dry-run\n"
+    "  GITHUB_TOKEN=... planner sync github docs/designs/schedules.md --close-removed",
+)
 def sync_github(
     design: DesignArgument,
     config: ConfigOption = None,
@@ -189,7 +193,10 @@ def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], d
         _fail([error("output", str(exc), str(output), 1)])
 
 
-@export_app.command("taskwarrior")
+@export_app.command(
+    "taskwarrior",
+    epilog="\b\nExample:\n  planner export taskwarrior docs/designs/schedules.md -o tasks.jsonl   # then: task import",
+)
 def export_taskwarrior(
     design: DesignArgument,
     config: ConfigOption = None,
@@ -207,7 +214,11 @@ def export_taskwarrior(
     _tracker_output(output, force, make, design)
 
 
-@sync_app.command("taskwarrior")
+@sync_app.command(
+    "taskwarrior",
+    epilog="\b\nExamples:\n  planner sync taskwarrior docs/designs/schedules.md --dry-run\n"
+    "  planner sync taskwarrior docs/designs/schedules.md --taskdata ~/.task",
+)
 def sync_taskwarrior(
     design: DesignArgument,
     config: ConfigOption = None,
@@ -258,7 +269,7 @@ def sync_taskwarrior(
         raise typer.Exit(EXIT_ERRORS)
 
 
-@export_app.command("jira")
+@export_app.command("jira", epilog="\b\nExample:\n  planner export jira docs/designs/schedules.md -o jira.csv")
 def export_jira(
     design: DesignArgument,
     config: ConfigOption = None,

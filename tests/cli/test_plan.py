@@ -136,11 +136,11 @@ def test_output_is_not_written_on_errors(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["draft.md", "existing.md"]
 
 
-def test_output_into_a_missing_folder_is_an_error(tmp_path: Path) -> None:
+def test_output_into_a_missing_folder_creates_it(tmp_path: Path) -> None:
     target = tmp_path / "no-such-dir" / "plan.md"
-    code, _, err = invoke("plan", SCHEDULES, "--config", CONFIG, "--output", str(target))
-    assert code == 1 and "[output]" in err and "does not exist" in err
-    assert not target.parent.exists()
+    code, _, _ = invoke("plan", SCHEDULES, "--config", CONFIG, "--output", str(target))
+    assert code == 0 and target.is_file()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["plan.md"]  # no temp file left
 
 
 def test_missing_design_and_bad_config_exit_1(tmp_path: Path) -> None:
