@@ -445,7 +445,6 @@ def test_output_in_a_missing_folder_is_created(tmp_path: Path) -> None:
     assert result.exit_code == 0 and target.read_text(encoding="utf-8").startswith(GENERATED_MARKER)
 
 
-
 def test_output_symlink_is_refused_without_force(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.md"
     target.write_text("someone's file\n", encoding="utf-8")
