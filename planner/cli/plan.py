@@ -173,7 +173,7 @@ def check(
     else:
         shown = [d for d in found if d.severity is Severity.ERROR] if quiet else found
         report_diagnostics(shown, fmt)
-        if not quiet:
+        if not quiet and fmt == "text":  # github: every line stays a workflow command
             typer.echo(_summary(len(paths), found), err=True)
     if has_errors(found):
         raise typer.Exit(EXIT_ERRORS)
