@@ -37,7 +37,10 @@ def design_table(designs: Sequence[DesignReport], *, link: bool) -> list[str]:
 
 
 def step_summary(build: Build, *, drift: int | None = None, limit: int = STEP_SUMMARY_LIMIT) -> str:
-    """The job summary: totals, the table, and each failed design's errors; cut to fit `limit` bytes."""
+    """The job summary: totals, the table, and each failed design's errors; cut to fit `limit` bytes.
+
+    `drift` is the number of stale files for `build --check` (None for a build that writes).
+    """
     planned, skipped, failed = (build.count(o) for o in ("planned", "skipped: not approved", "failed: errors"))
     head = [
         "## planner build",
