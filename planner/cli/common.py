@@ -138,16 +138,13 @@ def _config(explicit: str | None) -> Config:
         )
         raise typer.Exit(EXIT_ERRORS)
     if path is None:
-        _fail(
-            [
-                error(
-                    "no-config",
-                    "no repo config found; pass --config, set PLANNER_CONFIG, or add config/repos.toml",
-                    "config/repos.toml",
-                    1,
-                )
-            ]
+        # No file to point at, so no `PATH:LINE:`: say where planner looked.
+        typer.echo(
+            f"planner: no repo config found: no config/repos.toml in {one_line(str(Path.cwd()))} or above; "
+            "pass --config PATH, set PLANNER_CONFIG, or add config/repos.toml [no-config]",
+            err=True,
         )
+        raise typer.Exit(EXIT_ERRORS)
     config, problems = load_config(path)
     if config is None or has_errors(problems):
         _fail(problems)

@@ -191,3 +191,12 @@ def test_no_escape_codes_reach_a_pipe() -> None:
         text=True,
     )
     assert "warning:" in done.stderr and "\x1b[" not in done.stderr
+
+
+def test_no_config_anywhere_says_where_planner_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANNER_CONFIG", raising=False)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    code, _, err = invoke("graph")
+    assert code == 1 and err.startswith(f"planner: no repo config found: no config/repos.toml in {tmp_path} or above")
+    assert "pass --config PATH" in err and ":1:" not in err
