@@ -9,7 +9,7 @@ from pathlib import Path
 
 from planner.errors import PlannerError
 
-__all__ = ["GENERATED_MARKER", "OutputError", "check_output_path", "is_generated", "write_atomic"]
+__all__ = ["GENERATED_MARKER", "OutputError", "check_output_path", "is_generated", "write_atomic", "write_new"]
 
 
 class OutputError(PlannerError):
@@ -63,6 +63,24 @@ def write_atomic(path: Path, text: str, *, force: bool = False, inputs: Mapping[
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_new(path: Path, text: str) -> None:
+    """Write text to a path that must not exist yet, complete or not at all (never over a file made meanwhile)."""
+    check_output_path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        # A hard link, unlike a rename, fails when the target exists: the check and the write are one step.
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputError(f"{path} already exists; give another --output (planner never overwrites a design)") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _umask() -> int:

@@ -93,7 +93,7 @@ def design_file(tmp_path: Path, text: str | bytes, name: str = "design.md") -> P
 
 @pytest.mark.parametrize("data", [b"", b"\n\n   \r\n\t\n", "\ufeff".encode(), "\ufeff\r\n".encode()])
 def test_empty_file(tmp_path: Path, data: bytes) -> None:
-    rejects_design(tmp_path, design_file(tmp_path, data), 1, "empty", "design-template.md")
+    rejects_design(tmp_path, design_file(tmp_path, data), 1, "empty", "planner new")
 
 
 def test_binary_file(tmp_path: Path) -> None:
@@ -213,6 +213,7 @@ def test_deeply_nested_lists_and_quotes(tmp_path: Path, case: str, section: str)
         assert '"name": "flovyn-server"' in result.stdout
 
 
+@pytest.mark.slow
 def test_100000_key_files_finish_in_bounded_memory(tmp_path: Path) -> None:
     lines = [f"- `flovyn-server/src/generated/f{i:06d}.rs` - generated file {i}" for i in range(100_000)]
     design = design_file(tmp_path, HEAD + REPOS + "### Key Files\n\n" + "\n".join(lines) + "\n")
@@ -399,6 +400,7 @@ def test_config_alias_collisions(tmp_path: Path) -> None:
     assert "alias 'A' of repo 'b'" in message
 
 
+@pytest.mark.slow
 def test_config_10000_repo_cycle_is_reported_compactly(tmp_path: Path) -> None:
     count = 10_000
     names = [f"r{i:05d}" for i in range(count)]
@@ -437,8 +439,10 @@ def test_output_under_a_regular_file_cannot_be_written(tmp_path: Path) -> None:
     assert "is not a folder" in message
 
 
-def test_output_in_a_missing_folder(tmp_path: Path) -> None:
-    rejects_output(tmp_path, tmp_path / "missing" / "plan.md", "create it first")
+def test_output_in_a_missing_folder_is_created(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "plan.md"
+    result = cli("plan", SCHEDULES, "--config", CONFIG, "--output", str(target))
+    assert result.exit_code == 0 and target.read_text(encoding="utf-8").startswith(GENERATED_MARKER)
 
 
 def test_output_symlink_is_refused_without_force(tmp_path: Path) -> None:

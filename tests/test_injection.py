@@ -328,6 +328,9 @@ def test_actions_commands_cannot_be_injected(tmp_path: Path, hostile: str) -> No
         result = CliRunner().invoke(app, ["check", str(path), "--config", str(EXAMPLE_CONFIG), "-f", fmt])
         assert result.exit_code == 1
         lines = result.stderr.splitlines()
+        if fmt == "text":
+            *lines, summary = lines
+            assert summary.startswith("planner check: 1 design doc(s), ")  # the count is planner's own line
         assert lines
         if fmt == "github":
             assert all(_COMMAND.fullmatch(line) for line in lines), lines

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from planner import __version__
+from planner.ci.paths import relative_to, seen_from
 from planner.ci.progress import carry_over
 from planner.ci.provenance import GitProbe, keep_git_state, with_provenance
 from planner.ci.summary import design_table
@@ -132,8 +133,10 @@ def build_plans(
     probe: GitProbe | None = None,
     on_design: Callable[[int, int, str], None] | None = None,
     max_bytes: int = MAX_DESIGN_BYTES,
+    out: Path | None = None,
 ) -> Build:
-    """Plan every design; approved ones get a folder. `previous` is the tree this build will replace."""
+    """Plan every design; approved ones get a folder. `previous` is the tree this build will replace; given `out`,
+    the folder the tree goes to, each plan records its paths relative to its own folder."""
     ordered = sorted(set(paths))
     plans: list[tuple[str, Plan]] = []
     for done, path in enumerate(ordered, 1):
@@ -172,7 +175,11 @@ def build_plans(
             folder = previous / slug if previous is not None else None
             if previous is not None and not (previous / slug / "plan.md").exists() and path in before:
                 folder = previous / before[path]
-            shown = with_provenance(plan, Path(path), config_path, config.sha256, probe)
+            seen, config_seen = plan, config_path
+            if out is not None:
+                # Links and recorded paths from the plan's own folder, OUT/<feature>/ (see planner.ci.paths).
+                seen, config_seen = seen_from(plan, out / slug), relative_to(config.path, out / slug)
+            shown = with_provenance(seen, Path(path), config_seen, config.sha256, probe)
             files.update({f"{slug}/{name}": text for name, text in plan_files(shown, folder).items()})
             reports.append(_report(path, plan, PLANNED, slug, found))
             continue

@@ -41,6 +41,7 @@ BOX_OPEN, BOX_DONE, BOX_NOT_PLANNED = " ", "x", "-"
 # The marker must end the line: design text is escaped by the renderer, so it can only ever end a line
 # that the renderer wrote; an id-like string earlier on the line is text, not a marker.
 _TASK = re.compile(r"^(?P<head>\s*[-*+]\s+\[)(?P<box>[^\]\n])(?P<tail>\].*<!-- planner:id=(?P<id>\S+) -->)\s*$")
+_TASK_NUMBER = re.compile(r"(?P<box>^\s*[-*+]\s+\[[^\]\n]\]\s+)\*\*\d+(?:\.\d+)*\*\*\s+")
 _FENCE_OPEN = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*$")
 
@@ -138,7 +139,9 @@ def apply_progress(text: str, progress: Progress) -> str:
     if removed:
         lines += ["", REMOVED_HEADING, "", _REMOVED_INTRO, ""]
         for task_id in removed:
-            lines += progress.blocks[task_id]
+            first, *rest = progress.blocks[task_id]
+            # Its old number may now be another task's above: a removed task is listed without one.
+            lines += [_TASK_NUMBER.sub(r"\g<box>", first, count=1), *rest]
     for block in progress.notes:
         lines += ["", *block]
     return "\n".join(lines) + "\n"

@@ -36,8 +36,11 @@ def design_table(designs: Sequence[DesignReport], *, link: bool) -> list[str]:
     ]
 
 
-def step_summary(build: Build, *, drift: bool | None = None, limit: int = STEP_SUMMARY_LIMIT) -> str:
-    """The job summary: totals, the table, and each failed design's errors; cut to fit `limit` bytes."""
+def step_summary(build: Build, *, drift: int | None = None, limit: int = STEP_SUMMARY_LIMIT) -> str:
+    """The job summary: totals, the table, and each failed design's errors; cut to fit `limit` bytes.
+
+    `drift` is the number of stale files for `build --check` (None for a build that writes).
+    """
     planned, skipped, failed = (build.count(o) for o in ("planned", "skipped: not approved", "failed: errors"))
     head = [
         "## planner build",
@@ -47,7 +50,7 @@ def step_summary(build: Build, *, drift: bool | None = None, limit: int = STEP_S
     if drift is not None:
         head.append("")
         head.append(
-            "The plans on disk are out of date: run `planner build` and commit the result."
+            f"{drift} file(s) on disk are out of date: run `planner build` and commit the result."
             if drift
             else "The plans on disk are up to date."
         )

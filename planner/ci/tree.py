@@ -14,7 +14,7 @@ from pathlib import Path
 
 from planner.files import OutputError
 
-__all__ = ["BUILD_MARKER", "file_diff", "read_text", "replace_tree", "tree_diff"]
+__all__ = ["BUILD_MARKER", "file_diff", "read_text", "replace_tree", "tree_diff", "tree_texts"]
 
 # index.json of a build carries this, so `build --out` only ever replaces a folder that a build wrote.
 BUILD_MARKER = "planner-build-index"
@@ -48,6 +48,11 @@ def _existing_files(out: Path) -> dict[str, Path]:
     if not out.is_dir():
         return {}
     return {p.relative_to(out).as_posix(): p for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def tree_texts(out: Path) -> dict[str, str]:
+    """The files below a folder as relative path -> text (none when it is absent)."""
+    return {rel: text for rel, p in _existing_files(out).items() if (text := read_text(p)) is not None}
 
 
 def tree_diff(out: Path, files: Mapping[str, str]) -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from enum import Enum
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeAlias
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from planner.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics
 from planner.render import FORMATS
 
 if TYPE_CHECKING:
@@ -21,28 +21,43 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "AllowOption",
-    "CheckFormat",
     "ConfigOption",
-    "DiagnosticsFormat",
-    "GraphFormat",
+    "DiagnosticsOption",
     "MaxBytesOption",
-    "PlanFormat",
     "StrictOption",
+    "format_option",
+    "styled",
 ]
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
-if TYPE_CHECKING:
-    PlanFormat: TypeAlias = str
-    CheckFormat: TypeAlias = str
-    DiagnosticsFormat: TypeAlias = str
-    GraphFormat: TypeAlias = str
-else:
-    # The registry drives the choices, so a new renderer needs no change here.
-    PlanFormat = Enum("PlanFormat", {name: name for name in FORMATS}, type=str)
-    CheckFormat = Enum("CheckFormat", {"text": "text", "json": "json", "github": "github"}, type=str)
-    DiagnosticsFormat = Enum("DiagnosticsFormat", {"text": "text", "github": "github"}, type=str)
-    GraphFormat = Enum("GraphFormat", {n: n for n in ("text", "mermaid", "dot")}, type=str)
+PLAN_FORMATS = tuple(FORMATS)  # the registry drives the choices, so a new renderer needs no change here
+CHECK_FORMATS = ("text", "json", "github")
+DIAGNOSTICS_FORMATS = ("text", "github")
+GRAPH_FORMATS = ("text", "mermaid", "dot")
+
+
+def _one_of(choices: Sequence[str]) -> Callable[[str | None], str | None]:
+    """A format option's check: a value outside `choices` is a usage error that lists them, on one line."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:  # None: an optional one (an old alias) not given
+            raise typer.BadParameter(f"{one_line(repr(value))} is not one of: {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def format_option(choices: Sequence[str], what: str, *names: str, hidden: bool = False) -> Any:
+    """A `--format`-like option over fixed choices: metavar FORMAT, the choices in its help, completed by the shell."""
+    return typer.Option(
+        *names,
+        metavar="FORMAT",
+        help=f"{what}: {', '.join(choices)}.",
+        callback=_one_of(choices),
+        autocompletion=lambda: list(choices),
+        hidden=hidden,
+    )
 
 
 def _choice(value: Any) -> str:
@@ -54,6 +69,7 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
+        metavar="PATH",
         help="Repo config (TOML). Default: $PLANNER_CONFIG, else the nearest config/repos.toml upward.",
         show_default=False,
     ),
@@ -65,7 +81,8 @@ MaxBytesOption = Annotated[
     typer.Option(
         "--max-bytes",
         min=1,
-        help="Refuse a design doc over this many bytes (default 5 MiB); it is never read past the limit.",
+        metavar="N",
+        help="Refuse a design over N bytes (default 5 MiB); it is never read past the limit.",
         show_default=False,
     ),
 ]
@@ -74,9 +91,30 @@ AllowOption = Annotated[
 ]
 
 
+DiagnosticsOption = Annotated[
+    str, format_option(DIAGNOSTICS_FORMATS, "Diagnostics format on stderr (github: workflow commands)", "--diagnostics")
+]
+
+_SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def colour(stream: IO[str]) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set to anything (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def styled(d: Diagnostic, stream: IO[str] | None = None) -> str:
+    """A diagnostic's line, in colour on a terminal: the place dim, the severity red, yellow or cyan."""
+    if not colour(stream if stream is not None else sys.stderr):
+        return d.format()
+    place = typer.style(f"{one_line(d.path)}:{d.line}:", dim=True)
+    severity = typer.style(d.severity.value, fg=_SEVERITY_COLOURS[d.severity.value], bold=True)
+    return f"{place} {severity}: {one_line(d.message)} [{d.code}]"
+
+
 def _report(diagnostics: Iterable[Diagnostic]) -> None:
     for d in sort_diagnostics(diagnostics):
-        typer.echo(d.format(), err=True)
+        typer.echo(styled(d), err=True)
 
 
 def _fail(diagnostics: Iterable[Diagnostic]) -> NoReturn:
@@ -89,17 +127,24 @@ def _config(explicit: str | None) -> Config:
     from planner.config import find_config, load_config
 
     path = find_config(explicit, os.environ, Path.cwd())
-    if path is None:
-        _fail(
-            [
-                error(
-                    "no-config",
-                    "no repo config found; pass --config, set PLANNER_CONFIG, or add config/repos.toml",
-                    "config/repos.toml",
-                    1,
-                )
-            ]
+    if path is not None and not path.exists():
+        # Named as the path it is, not as `PATH:1` of a file that is not there.
+        given = explicit or os.environ.get("PLANNER_CONFIG", str(path))
+        source = "--config" if explicit else "$PLANNER_CONFIG"
+        typer.echo(
+            f"planner: config file {one_line(given)} (from {source}) does not exist; give the path of a repo config, "
+            "e.g. --config config/repos.toml",
+            err=True,
         )
+        raise typer.Exit(EXIT_ERRORS)
+    if path is None:
+        # No file to point at, so no `PATH:LINE:`: say where planner looked.
+        typer.echo(
+            f"planner: no repo config found: no config/repos.toml in {one_line(str(Path.cwd()))} or above; "
+            "pass --config PATH, set PLANNER_CONFIG, or add config/repos.toml [no-config]",
+            err=True,
+        )
+        raise typer.Exit(EXIT_ERRORS)
     config, problems = load_config(path)
     if config is None or has_errors(problems):
         _fail(problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -11,123 +12,185 @@ import typer
 
 from planner.cli import app
 from planner.cli.common import (
+    CHECK_FORMATS,
     EXIT_ERRORS,
+    GRAPH_FORMATS,
+    PLAN_FORMATS,
     AllowOption,
-    CheckFormat,
     ConfigOption,
-    DiagnosticsFormat,
-    GraphFormat,
+    DiagnosticsOption,
     MaxBytesOption,
-    PlanFormat,
     StrictOption,
-    _choice,
     _config,
     _design_paths,
     _report,
+    format_option,
 )
-from planner.diagnostics import has_errors
+from planner.diagnostics import Diagnostic, Severity, has_errors, note, strictened
 
 __all__ = ["check", "graph", "plan", "schema"]
 
+DesignsArgument = Annotated[
+    list[str], typer.Argument(metavar="DESIGN...", help="Design docs, or folders of them.", show_default=False)
+]
 
-@app.command()
+
+@app.command(
+    epilog="\b\nExamples:\n"
+    "  planner plan docs/designs/schedules.md -o plans/schedules.md\n"
+    "  planner plan docs/designs -o plans --format json --check",
+)
 def plan(
-    designs: Annotated[
-        list[str], typer.Argument(help="Design docs or folders of them (several: --output DIR).", show_default=False)
-    ],
+    designs: DesignsArgument,
     config: ConfigOption = None,
-    fmt: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = "markdown",
+    fmt: Annotated[str, format_option(PLAN_FORMATS, "Output format", "--format", "-f")] = "markdown",
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
-            help="Write the plan here (atomically) instead of stdout; a folder for several designs. "
-            "Ticked boxes and Notes of an existing file are kept.",
+            metavar="PATH",
+            help="Write the plan here (atomically) instead of stdout; for several designs, a folder (created if "
+            "missing). Ticked boxes and Notes of an existing file are kept.",
             show_default=False,
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")] = False,
     check: Annotated[
-        bool, typer.Option("--check", help="Write nothing: exit 0 if --output is up to date, 2 with a diff if not.")
+        bool,
+        typer.Option("--check", help="Write nothing: exit 0 if --output is up to date, 2 and say why if not."),
     ] = False,
-    diagnostics: Annotated[
-        DiagnosticsFormat, typer.Option("--diagnostics", help="Diagnostics format on stderr.")
-    ] = "text",
+    diagnostics: DiagnosticsOption = "text",
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
 ) -> None:
-    """Plan designs: repos in order, each with its tasks."""
+    """Plan designs: each checked repo in order, with its tasks."""
     # Imported here, not at the top: planner.cli.ci registers `build` and `verify`, which --help lists after these.
     from planner.cli.ci import run_plan
 
     run_plan(
         designs,
         config,
-        _choice(fmt),
+        fmt,
         output,
         force=force,
         allow_unapproved=allow_unapproved,
         strict=strict,
         check=check,
-        diagnostics=_choice(diagnostics),
+        diagnostics=diagnostics,
         max_bytes=max_bytes,
     )
 
 
-@app.command()
+# `check` reads a design as a linter: not being Approved yet is what a draft is, so it is noted, not failed.
+_PLANNED_ANYWAY = "; planned anyway (--allow-unapproved)"
+_NOT_YET = "; `plan` and `build` wait for '**Status:** Approved' (check --require-approved makes this an error)"
+
+
+def _lint(found: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:
+    """A design's diagnostics as `check` reports them: the not-approved warning as a note, then --strict."""
+    linted = [
+        note(d.code, d.message.replace(_PLANNED_ANYWAY, _NOT_YET), d.path, d.line)
+        if d.code == "not-approved" and d.severity is Severity.WARNING
+        else d
+        for d in found
+    ]
+    return list(strictened(linted)) if strict else linted
+
+
+def _summary(designs: int, found: Iterable[Diagnostic]) -> str:
+    counts = {s: 0 for s in Severity}
+    for d in found:
+        counts[d.severity] += 1
+    return (
+        f"planner check: {designs} design doc(s), {counts[Severity.ERROR]} error(s), "
+        f"{counts[Severity.WARNING]} warning(s), {counts[Severity.NOTE]} note(s)"
+    )
+
+
+@app.command(
+    epilog="\b\nExamples:\n"
+    "  planner check docs/designs\n"
+    "  planner check --quiet --require-approved docs/designs/schedules.md",
+)
 def check(
-    designs: Annotated[list[str], typer.Argument(help="Design docs or folders of them.", show_default=False)],
+    designs: DesignsArgument,
     config: ConfigOption = None,
-    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Report format.")] = "text",
-    allow_unapproved: AllowOption = False,
+    fmt: Annotated[str, format_option(CHECK_FORMATS, "Report format", "--format", "-f")] = "text",
+    require_approved: Annotated[
+        bool, typer.Option("--require-approved", help="A design whose status is not Approved is an error.")
+    ] = False,
+    allow_unapproved: Annotated[
+        bool, typer.Option("--allow-unapproved", hidden=True, help="The default now; kept for old scripts.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only, and no summary.")] = False,
+    skip_generated: Annotated[
+        bool,
+        typer.Option(
+            "--skip-generated", help="Pass over plans planner wrote, even when named (for hooks given every file)."
+        ),
+    ] = False,
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
 ) -> None:
-    """Lint design docs without writing anything; exit 1 when any has errors."""
+    """Lint design docs, writing nothing; exit 1 when any has errors.
+
+    Every finding is printed as PATH:LINE: severity: message [code], then a one-line count. A design that is
+    not Approved yet is a note here (plan and build refuse it), unless --require-approved.
+    """
     from planner.cli.ci import progress
     from planner.cli.ci import report as report_diagnostics
     from planner.design import MAX_DESIGN_BYTES
+    from planner.files import is_generated
     from planner.plan import plan_design
 
     paths, problems = _design_paths(designs)
+    if skip_generated:
+        paths = [p for p in paths if not is_generated(Path(p))]
     cfg = _config(config)
     results = []
     with progress(len(paths), "checking") as advance:
         for done, p in enumerate(paths, 1):
-            results.append(
-                plan_design(
-                    p, cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=max_bytes or MAX_DESIGN_BYTES
-                )
+            result = plan_design(
+                p, cfg, allow_unapproved=not require_approved, strict=False, max_bytes=max_bytes or MAX_DESIGN_BYTES
             )
+            results.append((result, _lint(result.diagnostic_values(), strict)))
             if advance is not None:
                 advance(done, len(paths), p)
-    found = [*problems, *(d for r in results for d in r.diagnostic_values())]
-    if _choice(fmt) == "json":
+    found = [*problems, *(d for _, linted in results for d in linted)]
+    if fmt == "json":
         report = [
-            {"path": r.design.path, "ok": r.ok, "diagnostics": [d.model_dump() for d in r.diagnostics]} for r in results
+            {
+                "path": r.design.path,
+                "ok": not has_errors(linted),
+                "diagnostics": [{**d.__dict__, "severity": d.severity.value} for d in linted],
+            }
+            for r, linted in results
         ]
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         _report(problems)  # a folder without designs has no entry in the report: say so on stderr
     else:
-        report_diagnostics(found, _choice(fmt))
+        shown = [d for d in found if d.severity is Severity.ERROR] if quiet else found
+        report_diagnostics(shown, fmt)
+        if not quiet and fmt == "text":  # github: every line stays a workflow command
+            typer.echo(_summary(len(paths), found), err=True)
     if has_errors(found):
         raise typer.Exit(EXIT_ERRORS)
 
 
-@app.command()
+@app.command(epilog="\b\nExamples:\n  planner graph\n  planner graph --format mermaid -c config/repos.toml")
 def graph(
     config: ConfigOption = None,
-    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="Output format.")] = "text",
+    fmt: Annotated[str, format_option(GRAPH_FORMATS, "Output format", "--format", "-f")] = "text",
 ) -> None:
     """Show the config's repo dependency graph."""
     from planner.render.graph import render_graph
 
-    sys.stdout.write(render_graph(_config(config).graph, _choice(fmt)))  # type: ignore[arg-type]
+    sys.stdout.write(render_graph(_config(config).graph, fmt))  # type: ignore[arg-type]
 
 
-@app.command()
+@app.command(epilog="\b\nExample:\n  planner schema > plan.schema.json")
 def schema() -> None:
     """Print the JSON Schema of the JSON plan."""
     from planner.plan import Plan

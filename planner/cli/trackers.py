@@ -47,16 +47,19 @@ __all__ = [
     "sync_taskwarrior",
 ]
 
-DesignArgument = Annotated[str, typer.Argument(help="The design doc (Markdown).", show_default=False)]
+DesignArgument = Annotated[str, typer.Argument(metavar="DESIGN", help="The design doc (Markdown).", show_default=False)]
 TrackerOutput = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write the file here (atomically) instead of stdout.", show_default=False),
+    typer.Option(
+        "--output", "-o", metavar="PATH", help="Write the file here (atomically) instead of stdout.", show_default=False
+    ),
 ]
 TrackerForce = Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")]
 PlanFileOption = Annotated[
     Path | None,
     typer.Option(
         "--plan",
+        metavar="PLAN.md",
         help="The Markdown plan whose boxes are synced (its base: .<name>.sync.json beside it).",
         show_default=False,
     ),
@@ -69,18 +72,26 @@ PreferOption = Annotated[
     PreferChoice | None,
     typer.Option("--prefer", help="The side that wins a conflict (both changed since the base).", show_default=False),
 ]
-ApiUrlOption = Annotated[str, typer.Option("--api-url", help="REST API root; GitHub Enterprise: https://HOST/api/v3.")]
-MaxWaitOption = Annotated[
-    float, typer.Option("--max-wait", min=0, help="Longest rate-limit wait in seconds before giving up.")
+ApiUrlOption = Annotated[
+    str, typer.Option("--api-url", metavar="URL", help="REST API root; GitHub Enterprise: https://HOST/api/v3.")
 ]
-MinIntervalOption = Annotated[float, typer.Option("--min-interval", min=0, help="Seconds between two writes.")]
+MaxWaitOption = Annotated[
+    float,
+    typer.Option("--max-wait", min=0, metavar="SECONDS", help="Longest rate-limit wait in seconds before giving up."),
+]
+MinIntervalOption = Annotated[
+    float, typer.Option("--min-interval", min=0, metavar="SECONDS", help="Seconds between two writes.")
+]
 TaskdataOption = Annotated[
     Path | None,
     typer.Option(
-        "--taskdata", help="Taskwarrior data folder (default: $TASKDATA, else the taskrc's).", show_default=False
+        "--taskdata",
+        metavar="DIR",
+        help="Taskwarrior data folder (default: $TASKDATA, else the taskrc's).",
+        show_default=False,
     ),
 ]
-TaskBinaryOption = Annotated[str, typer.Option("--task-binary", help="The Taskwarrior 2.6 executable.")]
+TaskBinaryOption = Annotated[str, typer.Option("--task-binary", metavar="PATH", help="The Taskwarrior 2.6 executable.")]
 
 
 # -- GitHub Issues -------------------------------------------------------------------------------
@@ -107,13 +118,19 @@ def _github_issues(
     return result, cfg, specs
 
 
-@export_app.command("github")
+@export_app.command("github", epilog="\b\nExample:\n  planner export github docs/designs/schedules.md -o issues.json")
 def export_github(
     design: DesignArgument,
     config: ConfigOption = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the JSON here (atomically) instead of stdout.", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Write the JSON here (atomically) instead of stdout.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write --output even through a symlink.")] = False,
     allow_unapproved: AllowOption = False,
@@ -139,7 +156,11 @@ def export_github(
         _fail([error("output", str(exc), str(output), 1)])
 
 
-@sync_app.command("github")
+@sync_app.command(
+    "github",
+    epilog="\b\nExamples:\n  planner sync github docs/designs/schedules.md --dry-run\n"
+    "  GITHUB_TOKEN=... planner sync github docs/designs/schedules.md --close-removed",
+)
 def sync_github(
     design: DesignArgument,
     config: ConfigOption = None,
@@ -169,6 +190,7 @@ def sync_github(
     from planner.trackers.github.state import issue_states, set_issue_states
 
     _check_plan_file(plan)
+    _github_token(api_url, dry_run, design)  # before planning or any request: the fix at once
     result, cfg, _ = _github_issues(design, config, allow_unapproved, strict)
     try:
         with _github_client(api_url, dry_run, design, min_interval, max_wait) as client:
@@ -231,6 +253,20 @@ def pull_github(
     _two_way("plan", "github", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check)
 
 
+def _github_token(api_url: str, read_only: bool, design: str) -> str | None:
+    """$GITHUB_TOKEN (required unless only reading) for an http(s) API root, or exit 1 with the fix."""
+    token = os.environ.get("GITHUB_TOKEN") or None
+    if token is None and not read_only:
+        message = (
+            "GITHUB_TOKEN is not set; export GITHUB_TOKEN=<a token that may write issues in the repos> "
+            "(or pass --dry-run to see the changes without one)"
+        )
+        _fail([error("github-token", message, design, 1)])
+    if not api_url.startswith(("https://", "http://")):
+        _fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
+    return token
+
+
 @contextmanager
 def _github_client(
     api_url: str, read_only: bool, design: str, min_interval: float, max_wait: float
@@ -240,11 +276,7 @@ def _github_client(
 
     from planner.trackers.github import GitHubClient, Pacing
 
-    token = os.environ.get("GITHUB_TOKEN") or None
-    if token is None and not read_only:
-        _fail([error("github-token", "GITHUB_TOKEN is not set; export a token that may write issues", design, 1)])
-    if not api_url.startswith(("https://", "http://")):
-        _fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
+    token = _github_token(api_url, read_only, design)
     pacing = Pacing(
         sleep=time.sleep, monotonic=time.monotonic, now=time.time, min_interval=min_interval, max_wait=max_wait
     )
@@ -364,7 +396,10 @@ def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], d
         _fail([error("output", str(exc), str(output), 1)])
 
 
-@export_app.command("taskwarrior")
+@export_app.command(
+    "taskwarrior",
+    epilog="\b\nExample:\n  planner export taskwarrior docs/designs/schedules.md -o tasks.jsonl   # then: task import",
+)
 def export_taskwarrior(
     design: DesignArgument,
     config: ConfigOption = None,
@@ -382,7 +417,11 @@ def export_taskwarrior(
     _tracker_output(output, force, make, design)
 
 
-@sync_app.command("taskwarrior")
+@sync_app.command(
+    "taskwarrior",
+    epilog="\b\nExamples:\n  planner sync taskwarrior docs/designs/schedules.md --dry-run\n"
+    "  planner sync taskwarrior docs/designs/schedules.md --taskdata ~/.task",
+)
 def sync_taskwarrior(
     design: DesignArgument,
     config: ConfigOption = None,
@@ -486,7 +525,7 @@ def _task_runner(taskdata: Path | None, task_binary: str) -> Iterator[Subprocess
         yield SubprocessRunner(env, binary=task_binary)
 
 
-@export_app.command("jira")
+@export_app.command("jira", epilog="\b\nExample:\n  planner export jira docs/designs/schedules.md -o jira.csv")
 def export_jira(
     design: DesignArgument,
     config: ConfigOption = None,

@@ -44,7 +44,14 @@ def decode_design(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic,
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        return None, (error("empty", "design doc is empty; start from design-template.md", path, 1),)
+        return None, (
+            error(
+                "empty",
+                "design doc is empty; start from the template: planner new 'Feature Name' (or planner template)",
+                path,
+                1,
+            ),
+        )
     if not text.endswith("\n"):
         text += "\n"
     return text, ()

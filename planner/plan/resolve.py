@@ -43,7 +43,8 @@ def resolve_repos(doc: DesignDoc, config: Config) -> tuple[dict[str, RepoItem], 
             problems.append(
                 error(
                     "no-repos",
-                    "no 'Affected Repositories' section; add one with a '- [x] repo - change' line per repo",
+                    "no 'Affected Repositories' section; add one with a '- [x] repo - change' line per repo "
+                    f"(configured repos: {', '.join(sorted(config.repos))})",
                     doc.path,
                     doc.anchor_line,
                 )
@@ -52,7 +53,8 @@ def resolve_repos(doc: DesignDoc, config: Config) -> tuple[dict[str, RepoItem], 
             problems.append(
                 error(
                     "no-repos",
-                    "no repository is checked under Affected Repositories; tick '[x]' for each repo that changes",
+                    "no repository is checked under Affected Repositories; tick '[x]' for each repo that changes "
+                    f"(configured repos: {', '.join(sorted(config.repos))})",
                     doc.path,
                     doc.repos_line,
                 )

@@ -253,7 +253,9 @@ def _file_tasks(builder: _Builder, problems: list[Diagnostic]) -> None:
     files_seen: dict[tuple[str, str], int] = {}
     # Thousands of key files name a handful of repos; resolve each spelling once.
     resolved: dict[str, str | None] = {}
-    for kf in doc.key_files:
+    # A repo name typo already reported on its Affected Repositories line is not reported again per key file.
+    typos = {item.name for item in doc.repos if item.checked and config.resolve(item.name) is None}
+    for kf in filter(lambda kf: kf.repo not in typos, doc.key_files):
         if kf.repo not in resolved:
             resolved[kf.repo] = config.resolve(kf.repo)
         owner = resolved[kf.repo]

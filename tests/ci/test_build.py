@@ -78,9 +78,13 @@ def test_every_approved_design_gets_a_folder_and_the_index_lists_them_all(projec
     assert sorted(files) == sorted(
         ["index.json", "index.md"] + [f"{d}/{f}" for d in PLANNED for f in ("graph.mmd", "plan.json", "plan.md")]
     )
+    # What `plan` gives for one design, with the paths seen from the plan's own folder, out/<feature>/.
     single = cli("plan", "designs/schedules.md", "--format", "json")[1]
+    single = single.replace('"designs/schedules.md"', '"../../designs/schedules.md"')
+    single = single.replace('"config/repos.toml"', '"../../config/repos.toml"')
     assert files["workflow-schedules/plan.json"].decode("utf-8") == single
-    assert files["workflow-schedules/plan.md"].decode("utf-8") == cli("plan", "designs/schedules.md")[1]
+    markdown = cli("plan", "designs/schedules.md")[1].replace("designs/schedules.md", "../../designs/schedules.md")
+    assert files["workflow-schedules/plan.md"].decode("utf-8") == markdown
     assert (
         files["workflow-schedules/graph.mmd"].decode("utf-8")
         == cli("plan", "designs/schedules.md", "--format", "mermaid")[1]

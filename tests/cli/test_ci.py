@@ -54,16 +54,18 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_one_design_to_stdout_and_to_a_file_are_the_same_bytes(project: Path) -> None:
     code, out, _ = cli("plan", "designs/schedules.md")
     assert code == 0 and out.startswith(GENERATED_MARKER + "\n# Plan: Workflow Schedules\n")
-    assert cli("plan", "designs/schedules.md", "-o", "plans/s.md")[0] == 0
-    assert (project / "plans" / "s.md").read_text(encoding="utf-8") == out
+    # In the working folder, so that the design link (relative to the plan's folder) reads the same.
+    assert cli("plan", "designs/schedules.md", "-o", "s.md")[0] == 0
+    assert (project / "s.md").read_text(encoding="utf-8") == out
 
 
 def test_several_designs_need_an_output_folder(project: Path) -> None:
     code, out, err = cli("plan", "designs/schedules.md", "designs/straight-chain.md")
     assert code == 2 and out == "" and "--output DIR" in err
+    (project / "plans" / "x.md").write_text("a file, not a folder\n", encoding="utf-8")
     code, _, err = cli("plan", "designs", "-o", "plans/x.md")
     assert code == 2 and "--output DIR" in err
-    assert snapshot(project / "plans") == {}
+    assert snapshot(project / "plans") == {"x.md": b"a file, not a folder\n"}
 
 
 def test_several_designs_are_written_one_file_per_feature(project: Path) -> None:
@@ -71,7 +73,10 @@ def test_several_designs_are_written_one_file_per_feature(project: Path) -> None
     assert code == 0 and out == ""
     written = snapshot(project / "plans")
     assert sorted(written) == ["cancellation-reasons-in-clients.json", "execution-tags.json", "workflow-schedules.json"]
+    # The same plan as one design gives, but with its paths seen from plans/.
     single = cli("plan", "designs/schedules.md", "--format", "json")[1]
+    single = single.replace('"designs/schedules.md"', '"../designs/schedules.md"')
+    single = single.replace('"config/repos.toml"', '"../config/repos.toml"')
     assert written["workflow-schedules.json"].decode("utf-8") == single
 
 
@@ -158,10 +163,10 @@ def _json_plan(project: Path) -> Path:
 def test_the_json_plan_records_where_it_came_from(project: Path) -> None:
     data = json.loads(_json_plan(project).read_text(encoding="utf-8"))
     provenance = data["provenance"]
-    assert provenance["config_path"] == "config/repos.toml"
+    assert provenance["config_path"] == "../config/repos.toml"  # from plans/, where the plan is
     assert len(provenance["design_sha256"]) == 64 and len(provenance["config_sha256"]) == 64
     assert provenance["git_commit"] is None and provenance["git_dirty"] is None  # not a git checkout
-    assert data["design"]["path"] == "designs/schedules.md"
+    assert data["design"]["path"] == "../designs/schedules.md"
 
 
 def test_verify_exit_codes(project: Path) -> None:
@@ -207,7 +212,7 @@ def test_verify_as_a_process(project: Path) -> None:
 
 def test_check_with_github_format_reports_workflow_commands(project: Path) -> None:
     (project / "designs" / "draft.md").write_text(DRAFT, encoding="utf-8")
-    code, out, err = cli("check", "designs", "--format", "github")
+    code, out, err = cli("check", "designs", "--format", "github", "--require-approved")
     assert code == 1 and out == ""
     assert "::error file=designs/draft.md,line=3,title=planner not-approved::" in err
     assert "::warning file=designs/parallel-waves.md,line=77,title=planner open-question::" in err

@@ -366,6 +366,7 @@ def test_all_semantic_problems_reported_together() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_huge_cycle_reported_compactly() -> None:
     n = 10_000
     parts = ["version = 1"]

@@ -261,7 +261,8 @@ def test_check_strict_prints_notes_and_exits_0(tmp_path: Path, monkeypatch: pyte
     root = ROOT
     result = CliRunner().invoke(app, ["check", "--strict", "--config", str(root / "config" / "repos.toml"), "d.md"])
     assert result.exit_code == 0, result.output
-    lines = result.stderr.strip().split("\n")
+    *lines, summary = result.stderr.strip().split("\n")
+    assert summary == "planner check: 1 design doc(s), 0 error(s), 0 warning(s), 3 note(s)"
     assert len(lines) == 3 and all(": note: read '" in line and "[outside-section]" in line for line in lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -170,6 +171,11 @@ class GitHubClient:
             try:
                 response = self._http.request(method, url, params=params, json=json)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                if _unresolved(exc):
+                    # A host name that does not resolve will not resolve in a few seconds either: no retries.
+                    raise GitHubError(
+                        f"GitHub {shown}: cannot resolve {self._root.host} ({exc}); check the network or --api-url"
+                    ) from exc
                 # Nothing reached the server: always safe to try again.
                 failures = self._failed(shown, failures, f"cannot connect: {exc}")
                 continue
@@ -251,6 +257,16 @@ class GitHubClient:
                 f"{self.pacing.max_wait:.0f}s; run again later or raise --max-wait"
             )
         self.pacing.sleep(delay)
+
+
+def _unresolved(exc: BaseException) -> bool:
+    """Whether a connection failed on the name lookup (socket.gaierror anywhere in its chain)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _rate_limited(response: httpx.Response) -> bool:
