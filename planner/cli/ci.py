@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from planner.cli import app
+from planner.cli.app import app
 from planner.cli.common import (
     DIAGNOSTICS_FORMATS,
     EXIT_ERRORS,

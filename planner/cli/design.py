@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli import app
+from planner.cli.app import app
 from planner.cli.common import ConfigOption, _config, _fail
 from planner.diagnostics import error
 

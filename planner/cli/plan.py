@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli import app
+from planner.cli.app import app
 from planner.cli.common import (
     CHECK_FORMATS,
     EXIT_ERRORS,

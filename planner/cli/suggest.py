@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeAlias
 
 import typer
 
-from planner.cli import app
+from planner.cli.app import app
 from planner.cli.common import (
     EXIT_ERRORS,
     EXIT_USAGE,

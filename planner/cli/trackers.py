@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import typer
 
-from planner.cli import export_app, pull_app, sync_app
+from planner.cli.app import export_app, pull_app, sync_app
 from planner.cli.common import (
     EXIT_ERRORS,
     EXIT_USAGE,
