@@ -50,7 +50,7 @@ def suggest_doc(
     # What a context section (Current State, Alternatives, Out of Scope, ...) says is not the change.
     found = [m for m in mentions(text) if not m.context]
     evidence = _evidence(found, doc, config)
-    kept = {name: items for name, items in evidence.items() if len(items) >= min_evidence}
+    kept = {name: items for name, items in evidence.items() if _enough(items, min_evidence)}
     order = plan_order(config, kept).order
     repos = tuple(RepoSuggestion(name=name, evidence=kept[name]) for name in order)
     key_files, unresolved = _key_files(found, config, order)
@@ -66,7 +66,7 @@ def _name_pattern(config: Config) -> re.Pattern[str]:
     return re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, spellings)) + r")(?![\w/-]|\.\w)", re.IGNORECASE)
 
 
-def _evidence(found: Iterable[Mention], doc: DesignDoc, config: Config) -> dict[str, tuple[Evidence, ...]]:
+def _evidence(found: Sequence[Mention], doc: DesignDoc, config: Config) -> dict[str, tuple[Evidence, ...]]:
     """Each repo's evidence, deduplicated and sorted by line, kind, text."""
     pattern = _name_pattern(config)
     prefixes = prefix_table(config)
@@ -78,16 +78,26 @@ def _evidence(found: Iterable[Mention], doc: DesignDoc, config: Config) -> dict[
                 if name is not None:
                     said: EvidenceKind = "name" if m.group(1).lower() == name.lower() else "alias"
                     items.setdefault(name, set()).add((mention.line, said, m.group(1)))
-            continue
-        owner, kind = _path_owner(mention.text, config, prefixes)
-        if owner is not None:
-            items.setdefault(owner, set()).add((mention.line, kind, mention.text))
-    for name, line, text in _surfaces(doc, config):
+        elif mention.kind == "path":
+            owner, kind = _path_owner(mention.text, config, prefixes)
+            if owner is not None:
+                items.setdefault(owner, set()).add((mention.line, kind, mention.text))
+    for name, line, text in _surfaces(doc, found, config):
         items.setdefault(name, set()).add((line, "surface", text))
     return {
         name: tuple(Evidence(line=line, kind=kind, text=text) for line, kind, text in sorted(found))
         for name, found in items.items()
     }
+
+
+def _bare_word(item: Evidence) -> bool:
+    """An alias of letters only (`server`, `web`): a word any design may use without meaning the repo."""
+    return item.kind == "alias" and item.text.isalpha()
+
+
+def _enough(evidence: Sequence[Evidence], min_evidence: int) -> bool:
+    """At least `min_evidence` pieces, and one of them more than a bare-word alias (which needs corroboration)."""
+    return len(evidence) >= min_evidence and not all(_bare_word(e) for e in evidence)
 
 
 def _path_owner(path: str, config: Config, prefixes: dict[str, str]) -> tuple[str | None, EvidenceKind]:
@@ -98,13 +108,30 @@ def _path_owner(path: str, config: Config, prefixes: dict[str, str]) -> tuple[st
     return prefix_owner(path, prefixes), "prefix"
 
 
-def _surfaces(doc: DesignDoc, config: Config) -> Iterable[tuple[str, int, str]]:
-    """The repos that provide what the design's API and database sections change."""
-    changes = (
+# What a line outside the API and Database sections says about a surface: an endpoint (`POST /v1/x`), a
+# gRPC method (`rpc Cancel(`), a schema statement (`CREATE TABLE`, `ALTER TABLE`, `CREATE INDEX`, ...).
+_IMPLIED = (
+    ("rest", re.compile(r"^(?:[-*+]\s+)?(?:GET|POST|PUT|PATCH|DELETE)\s+/\w")),
+    ("grpc", re.compile(r"^rpc\s+\w+\s*\(")),
+    ("database", re.compile(r"^(?:create|alter|drop)\s+(?:unique\s+)?(?:table|index|type)\b", re.IGNORECASE)),
+)
+
+
+def _surfaces(doc: DesignDoc, found: Iterable[Mention], config: Config) -> Iterable[tuple[str, int, str]]:
+    """The repos that provide what the design changes: its API and database sections, and the endpoint,
+    rpc and schema lines it writes anywhere else (in code or prose) that those sections did not read."""
+    changes = [
         *(("rest", e.line, e.subject) for e in doc.endpoints),
         *(("grpc", r.line, f"rpc {r.subject}") for r in doc.rpcs),
         *(("database", c.line, c.text.split("\n", 1)[0][:80]) for c in doc.db_changes),
-    )
+    ]
+    read = {line for _, line, _ in changes}
+    for mention in found:
+        if mention.kind in ("code", "prose") and mention.line not in read:
+            surface = next((s for s, pattern in _IMPLIED if pattern.match(mention.text)), None)
+            if surface is not None:
+                changes.append((surface, mention.line, mention.text[:80]))
+                read.add(mention.line)
     for surface, line, text in changes:
         for name, repo in config.repos.items():
             if surface in repo.provides:
