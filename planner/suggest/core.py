@@ -108,12 +108,26 @@ def _path_owner(path: str, config: Config, prefixes: dict[str, str]) -> tuple[st
     return prefix_owner(path, prefixes), "prefix"
 
 
+_NAME = r"(?:if\s+(?:not\s+)?exists\s+)?(?:only\s+)?[\w.\"]+"
+# A whole statement, not a sentence that starts like one ("create table later"): the table's columns, the
+# ALTER's action, the index's table, the type's definition, or a DROP ended by `;`. Keywords in capitals
+# (SQL's own style) may leave the rest to the next line: `ALTER TABLE task` then `ADD COLUMN ...`.
+_DDL = "|".join(
+    (
+        rf"(?i:^create\s+table\s+{_NAME}\s*\()",
+        rf"(?i:^alter\s+table\s+{_NAME}\s+(?:add|drop|alter|rename)\b)",
+        rf"(?i:^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?{_NAME}\s+on\b)",
+        rf"(?i:^create\s+type\s+{_NAME}\s+as\b)",
+        rf"(?i:^drop\s+(?:table|index|type)\s+{_NAME}\s*(?:cascade\s*)?;)",
+        rf"^(?:CREATE|ALTER|DROP)\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|TYPE)\s+{_NAME}",
+    )
+)
 # What a line outside the API and Database sections says about a surface: an endpoint (`POST /v1/x`), a
-# gRPC method (`rpc Cancel(`), a schema statement (`CREATE TABLE`, `ALTER TABLE`, `CREATE INDEX`, ...).
+# gRPC method (`rpc Cancel(`), a schema statement (above).
 _IMPLIED = (
     ("rest", re.compile(r"^(?:[-*+]\s+)?(?:GET|POST|PUT|PATCH|DELETE)\s+/\w")),
     ("grpc", re.compile(r"^rpc\s+\w+\s*\(")),
-    ("database", re.compile(r"^(?:create|alter|drop)\s+(?:unique\s+)?(?:table|index|type)\b", re.IGNORECASE)),
+    ("database", re.compile(_DDL)),
 )
 
 
