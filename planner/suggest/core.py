@@ -78,7 +78,12 @@ def _evidence(found: Sequence[Mention], doc: DesignDoc, config: Config) -> dict[
                 if name is not None:
                     said: EvidenceKind = "name" if m.group(1).lower() == name.lower() else "alias"
                     items.setdefault(name, set()).add((mention.line, said, m.group(1)))
-        elif mention.kind == "path":
+        if mention.kind in ("prose", "link"):
+            for m in _REPO_REF.finditer(mention.text):
+                name = m.group(1) or m.group(2)
+                if name in config.repos:
+                    items.setdefault(name, set()).add((mention.line, "link", m.group(0)))
+        if mention.kind == "path":
             owner, kind = _path_owner(mention.text, config, prefixes)
             if owner is not None:
                 items.setdefault(owner, set()).add((mention.line, kind, mention.text))
@@ -88,6 +93,13 @@ def _evidence(found: Sequence[Mention], doc: DesignDoc, config: Config) -> dict[
         name: tuple(Evidence(line=line, kind=kind, text=text) for line, kind, text in sorted(found))
         for name, found in items.items()
     }
+
+
+# A repository reference: a URL `https://host/owner/NAME...` (GitHub, GitLab, Gitea, ...) or an issue
+# reference `owner/NAME#12`; NAME must be a configured repo's name (an alias names no repository).
+_REPO_REF = re.compile(
+    r"(?:\bhttps?://[^/\s]+/[\w.-]+/([\w.-]+?)(?:\.git)?(?=[/#?\s)\]]|\Z)|(?<![\w./-])[\w.-]+/([\w.-]+)#\d+)"
+)
 
 
 def _bare_word(item: Evidence) -> bool:

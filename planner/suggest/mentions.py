@@ -18,7 +18,7 @@ __all__ = ["Mention", "file_like", "mentions", "path_candidate"]
 @dataclass(frozen=True)
 class Mention:
     """`prose`: a line's text outside code, or a one-word code span; `path`: a path the line names;
-    `code`: a code span with spaces in it, or one line of a code block (stripped)."""
+    `code`: a code span with spaces in it, or one line of a code block (stripped); `link`: a link's URL."""
 
     line: int
     kind: str
@@ -94,6 +94,8 @@ def _line(raw: str, line: int, context: bool) -> Iterator[Mention]:
             prose.append(" ")
         elif piece["type"] in ("softbreak", "linebreak"):
             prose.append(" ")
+        elif piece["type"] == "link":
+            yield Mention(line, "link", str(piece["attrs"]["url"]), context)
     words = "".join(prose)
     if words.strip():
         yield Mention(line, "prose", words, context)

@@ -20,7 +20,7 @@ __all__ = [
 # name / alias: the repo's name / one of its aliases as a word in prose; path: a path that starts with the repo's name;
 # prefix: a path that starts with one of the repo's configured `paths`; surface: an API or database
 # change the repo `provides` (rest, grpc, database).
-EvidenceKind = Literal["name", "alias", "path", "prefix", "surface"]
+EvidenceKind = Literal["name", "alias", "path", "prefix", "surface", "link"]
 
 
 class _Frozen(BaseModel):

@@ -148,3 +148,31 @@ def test_adding_bare_word_aliases_never_adds_a_repo_and_every_repo_has_more_than
     assert [r.name for r in after.repos] == before
     for repo in after.repos:
         assert any(e.kind != "alias" or not e.text.isalpha() for e in repo.evidence)
+
+
+# -- links to a repository ------------------------------------------------------------------------------
+
+
+def test_a_link_into_a_repository_is_evidence_for_it() -> None:
+    s = suggest("**Issue:** [shop/shopfront#4](https://github.com/shop/shopfront/issues/4)\n\n## Plan\n\nTBD.\n")
+    assert evidence(s) == {
+        "shopfront": [(5, "link", "https://github.com/shop/shopfront"), (5, "link", "shop/shopfront#4")]
+    }
+
+
+def test_a_bare_url_or_issue_reference_in_prose_is_evidence_on_any_host() -> None:
+    s = suggest("## Plan\n\nSee https://git.example.org/team/stock.git and team/orders#12.\n")
+    assert evidence(s) == {
+        "orders": [(7, "link", "team/orders#12")],
+        "stock": [(7, "link", "https://git.example.org/team/stock.git")],
+    }
+
+
+def test_a_link_names_a_repo_by_its_name_only_and_as_its_own_segment() -> None:
+    body = "## Plan\n\nLike https://github.com/acme/backend, https://github.com/acme/stock-old and acme/stocks#3.\n"
+    assert suggest(body).repos == ()
+
+
+def test_a_link_corroborates_a_bare_word_alias() -> None:
+    s = suggest("## Plan\n\nThe [frontend](https://github.com/shop/shopfront/pull/9) shows it.\n")
+    assert evidence(s) == {"shopfront": [(7, "alias", "frontend"), (7, "link", "https://github.com/shop/shopfront")]}
