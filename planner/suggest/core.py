@@ -98,7 +98,7 @@ def _evidence(found: Sequence[Mention], doc: DesignDoc, config: Config) -> dict[
 # A repository reference: a URL `https://host/owner/NAME...` (GitHub, GitLab, Gitea, ...) or an issue
 # reference `owner/NAME#12`; NAME must be a configured repo's name (an alias names no repository).
 _REPO_REF = re.compile(
-    r"(?:\bhttps?://[^/\s]+/[\w.-]+/([\w.-]+?)(?:\.git)?(?=[/#?\s)\]]|\Z)|(?<![\w./-])[\w.-]+/([\w.-]+)#\d+)"
+    r"(?:\bhttps?://[^/\s]+/[\w.-]+/([\w.-]+?)(?:\.git)?(?=[/#?\s)\],;]|\.(?:\s|\Z)|\Z)|(?<![\w./-])[\w.-]+/([\w.-]+)#\d+)"
 )
 
 

@@ -166,6 +166,8 @@ def test_a_bare_url_or_issue_reference_in_prose_is_evidence_on_any_host() -> Non
         "orders": [(7, "link", "team/orders#12")],
         "stock": [(7, "link", "https://git.example.org/team/stock.git")],
     }
+    s = suggest("## Plan\n\nAs in https://gitlab.com/team/stock, then https://gitlab.com/team/orders.\n")
+    assert [r.name for r in s.repos] == ["orders", "stock"]
 
 
 def test_a_link_names_a_repo_by_its_name_only_and_as_its_own_segment() -> None:
