@@ -69,7 +69,7 @@ def plan_repos(text: str, names: list[str]) -> set[str]:
     for mention in mentions(text):
         if mention.kind == "prose":
             found.update(word.findall(mention.text))
-        elif mention.text.split("/", 1)[0] in names:
+        elif mention.kind == "path" and mention.text.split("/", 1)[0] in names:
             found.add(mention.text.split("/", 1)[0])
     return found
 

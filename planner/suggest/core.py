@@ -50,7 +50,7 @@ def suggest_doc(
     # What a context section (Current State, Alternatives, Out of Scope, ...) says is not the change.
     found = [m for m in mentions(text) if not m.context]
     evidence = _evidence(found, doc, config)
-    kept = {name: items for name, items in evidence.items() if len(items) >= min_evidence}
+    kept = {name: items for name, items in evidence.items() if _enough(items, min_evidence)}
     order = plan_order(config.graph, kept).order
     repos = tuple(RepoSuggestion(name=name, evidence=kept[name]) for name in order)
     key_files, unresolved = _key_files(found, config, order)
@@ -66,7 +66,7 @@ def _name_pattern(config: Config) -> re.Pattern[str]:
     return re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, spellings)) + r")(?![\w/-]|\.\w)", re.IGNORECASE)
 
 
-def _evidence(found: Iterable[Mention], doc: DesignDoc, config: Config) -> dict[str, tuple[Evidence, ...]]:
+def _evidence(found: Sequence[Mention], doc: DesignDoc, config: Config) -> dict[str, tuple[Evidence, ...]]:
     """Each repo's evidence, deduplicated and sorted by line, kind, text."""
     pattern = _name_pattern(config)
     prefixes = prefix_table(config)
@@ -78,16 +78,38 @@ def _evidence(found: Iterable[Mention], doc: DesignDoc, config: Config) -> dict[
                 if name is not None:
                     said: EvidenceKind = "name" if m.group(1).lower() == name.lower() else "alias"
                     items.setdefault(name, set()).add((mention.line, said, m.group(1)))
-            continue
-        owner, kind = _path_owner(mention.text, config, prefixes)
-        if owner is not None:
-            items.setdefault(owner, set()).add((mention.line, kind, mention.text))
+        if mention.kind in ("prose", "link"):
+            for m in _REPO_REF.finditer(mention.text):
+                name = m.group(1) or m.group(2)
+                if name in config.repos:
+                    items.setdefault(name, set()).add((mention.line, "link", m.group(0)))
+        if mention.kind == "path":
+            owner, kind = _path_owner(mention.text, config, prefixes)
+            if owner is not None:
+                items.setdefault(owner, set()).add((mention.line, kind, mention.text))
     for name, line, text in _surfaces(doc, config):
         items.setdefault(name, set()).add((line, "surface", text))
     return {
         name: tuple(Evidence(line=line, kind=kind, text=text) for line, kind, text in sorted(found))
         for name, found in items.items()
     }
+
+
+# A repository reference: a URL `https://host/owner/NAME...` (GitHub, GitLab, Gitea, ...) or an issue
+# reference `owner/NAME#12`; NAME must be a configured repo's name (an alias names no repository).
+_REPO_REF = re.compile(
+    r"(?:\bhttps?://[^/\s]+/[\w.-]+/([\w.-]+?)(?:\.git)?(?=[/#?\s)\],;]|\.(?:\s|\Z)|\Z)|(?<![\w./-])[\w.-]+/([\w.-]+)#\d+)"
+)
+
+
+def _bare_word(item: Evidence) -> bool:
+    """An alias of letters only (`server`, `web`): a word any design may use without meaning the repo."""
+    return item.kind == "alias" and item.text.isalpha()
+
+
+def _enough(evidence: Sequence[Evidence], min_evidence: int) -> bool:
+    """At least `min_evidence` pieces, and one of them more than a bare-word alias (which needs corroboration)."""
+    return len(evidence) >= min_evidence and not all(_bare_word(e) for e in evidence)
 
 
 def _path_owner(path: str, config: Config, prefixes: dict[str, str]) -> tuple[str | None, EvidenceKind]:
@@ -99,12 +121,13 @@ def _path_owner(path: str, config: Config, prefixes: dict[str, str]) -> tuple[st
 
 
 def _surfaces(doc: DesignDoc, config: Config) -> Iterable[tuple[str, int, str]]:
-    """The repos that provide what the design's API and database sections change."""
-    changes = (
+    """The repos that provide what the design changes, as the planner reads it: the API and database
+    sections, or (without them) the endpoint, rpc and schema lines outside the context sections."""
+    changes = [
         *(("rest", e.line, e.subject) for e in doc.endpoints),
         *(("grpc", r.line, f"rpc {r.subject}") for r in doc.rpcs),
         *(("database", c.line, c.text.split("\n", 1)[0][:80]) for c in doc.db_changes),
-    )
+    ]
     for surface, line, text in changes:
         for name, repo in config.repos.items():
             if surface in repo.provides:

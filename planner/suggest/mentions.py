@@ -17,7 +17,8 @@ __all__ = ["Mention", "file_like", "mentions", "path_candidate"]
 
 @dataclass(frozen=True)
 class Mention:
-    """`prose`: a line's text outside code, or a one-word code span; `path`: a path the line names."""
+    """`prose`: a line's text outside code, or a one-word code span; `path`: a path the line names;
+    `code`: a code span with spaces in it, or one line of a code block (stripped); `link`: a link's URL."""
 
     line: int
     kind: str
@@ -88,9 +89,13 @@ def _line(raw: str, line: int, context: bool) -> Iterator[Mention]:
                 yield Mention(line, "path", path, context)
             elif code and not any(c.isspace() for c in code):
                 yield Mention(line, "prose", code, context)
+            elif code:
+                yield Mention(line, "code", code, context)
             prose.append(" ")
         elif piece["type"] in ("softbreak", "linebreak"):
             prose.append(" ")
+        elif piece["type"] == "link":
+            yield Mention(line, "link", str(piece["attrs"]["url"]), context)
     words = "".join(prose)
     if words.strip():
         yield Mention(line, "prose", words, context)
@@ -107,7 +112,11 @@ def _code_block(token: Token, context: bool) -> Iterator[Mention]:
         path = path_candidate(word.split("=", 1)[-1].strip("\"'"))
         if path is not None:
             yield Mention(token[LINE], "path", path, context)
-    first = str(token.get("raw", "")).split("\n", 1)[0]
+    raw = str(token.get("raw", ""))
+    for offset, code in enumerate(raw.split("\n")):
+        if code.strip():
+            yield Mention(_code_line(token) + offset, "code", code.strip(), context)
+    first = raw.split("\n", 1)[0]
     header = _CODE_HEADER.match(first)
     if header is not None:
         path = path_candidate(header.group(1))

@@ -17,10 +17,12 @@ __all__ = [
     "Unresolved",
 ]
 
-# name / alias: the repo's name / one of its aliases as a word in prose; path: a path that starts with the repo's name;
-# prefix: a path that starts with one of the repo's configured `paths`; surface: an API or database
-# change the repo `provides` (rest, grpc, database).
-EvidenceKind = Literal["name", "alias", "path", "prefix", "surface"]
+# name / alias: the repo's name / one of its aliases as a word in prose (an alias of letters only needs
+# another kind beside it); path: a path that starts with the repo's name; prefix: a path that starts with
+# one of the repo's configured `paths`; surface: an API or database change the repo `provides` (rest,
+# grpc, database), from the design's sections or a line elsewhere; link: a URL or issue reference into
+# the repo (`https://host/owner/NAME`, `owner/NAME#12`).
+EvidenceKind = Literal["name", "alias", "path", "prefix", "surface", "link"]
 
 
 class _Frozen(BaseModel):

@@ -38,7 +38,7 @@ description = "Point-of-sale app"
 language = "kotlin"
 depends_on = ["ledger"]
 consumes = ["rest"]
-aliases = ["till"]
+aliases = ["till", "pos-app"]
 
 [repos.bindings]
 description = "C bindings of the ledger engine"
@@ -72,7 +72,7 @@ def test_a_repo_name_in_prose_is_evidence() -> None:
 
 
 def test_an_alias_is_evidence_of_its_kind_and_matches_whatever_the_case() -> None:
-    assert evidence(suggest("## Overview\n\nThe Till prints a slip.\n")) == {"kiosk": [(7, "alias", "Till")]}
+    assert evidence(suggest("## Overview\n\nThe POS-App prints a slip.\n")) == {"kiosk": [(7, "alias", "POS-App")]}
 
 
 def test_a_name_inside_a_longer_word_path_or_call_is_not_a_name() -> None:
@@ -120,8 +120,8 @@ def test_context_sections_give_no_evidence_and_no_key_files(heading: str) -> Non
 
 
 def test_a_section_below_a_context_section_is_context_too() -> None:
-    s = suggest("## Current State\n\n### Kiosk\n\nThe kiosk prints.\n\n## Plan\n\nThe till prints.\n")
-    assert evidence(s) == {"kiosk": [(13, "alias", "till")]}
+    s = suggest("## Current State\n\n### Kiosk\n\nThe kiosk prints.\n\n## Plan\n\nThe pos-app prints.\n")
+    assert evidence(s) == {"kiosk": [(13, "alias", "pos-app")]}
 
 
 # -- order, threshold, key files, unresolved ----------------------------------------------------------
