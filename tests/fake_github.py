@@ -226,7 +226,7 @@ class FakeGitHub:
                 if not path.startswith(self.prefix + "/"):
                     raise _Answer(404, {"message": "Not Found"})
                 if path.removeprefix(self.prefix) == "/graphql" and method == "POST":
-                    status, payload, extra = 200, self._graphql(body), {}
+                    status, payload, extra = 200, self._graphql(body), dict[str, str]()
                 else:
                     status, payload, extra = self._route(method, path.removeprefix(self.prefix), query, body)
             except _Answer as answer:

@@ -118,7 +118,12 @@ def test_directory_as_design(tmp_path: Path) -> None:
     out.mkdir()
     before = snapshot(tmp_path)
     # A folder is searched for *.md; one without any is an error, not an empty success.
-    for args in (["check", folder], ["plan", folder, "--output", out], ["build", folder, "--out", out]):
+    runs: list[list[str | Path]] = [
+        ["check", folder],
+        ["plan", folder, "--output", out],
+        ["build", folder, "--out", out],
+    ]
+    for args in runs:
         result = cli(*args, "--config", CONFIG)
         assert_error(result, folder, 1, "no-designs", "give a folder that holds design docs")
     assert snapshot(tmp_path) == before

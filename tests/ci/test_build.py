@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from project import ROOT
@@ -57,7 +58,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def index(project: Path) -> dict[str, dict[str, object]]:
+def index(project: Path) -> dict[str, dict[str, Any]]:
     data = json.loads((project / "out" / "index.json").read_text(encoding="utf-8"))
     return {d["path"]: d for d in data["designs"]}
 

@@ -257,7 +257,8 @@ def test_sync_github_without_a_token_fails_before_any_request(project: Path, mon
 
 
 def test_a_name_resolution_failure_is_not_retried() -> None:
-    calls, sleeps = [], []
+    calls: list[object] = []
+    sleeps: list[float] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.url)

@@ -148,7 +148,9 @@ def test_new_then_plan_as_a_process(tmp_path: Path) -> None:
     run = [sys.executable, "-m", "planner"]
     config = ["--config", str(EXAMPLE_CONFIG)]
     design = tmp_path / "designs" / "tags.md"
-    done = subprocess.run([*run, "new", "Tags", "-r", "flovyn-server", *config, "-o", str(design)], capture_output=True)
+    done = subprocess.run(
+        [*run, "new", "Tags", "-r", "flovyn-server", *config, "-o", str(design)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     text = design.read_text(encoding="utf-8").replace("**Status:** Draft", "**Status:** Approved")
     design.write_text(text, encoding="utf-8")

@@ -124,7 +124,9 @@ def test_critical_path_is_a_longest_chain_chosen_by_the_stated_rule(repos: list[
     # that keeps the chain longest.
     assert path[-1] == next(t for t in listed if longest[t] == len(path))
     for before, after in itertools.pairwise(path):
-        assert before == min((d for d in graph.pred[after] if longest[d] == longest[after] - 1), key=position.get)
+        assert before == min(
+            (d for d in graph.pred[after] if longest[d] == longest[after] - 1), key=position.__getitem__
+        )
 
 
 SERVICE_DESIGN = (

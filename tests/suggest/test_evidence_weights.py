@@ -90,9 +90,7 @@ def test_an_endpoint_the_planner_reads_in_prose_is_surface_evidence() -> None:
     # Surface evidence is what the planner itself takes (one rule): the code span is an endpoint; the list
     # item that runs on in prose ("lists them") stays prose for the planner, and so for suggest.
     s = suggest("## Design\n\n- GET /returns/status lists them\n\nCall `DELETE /returns/7` to undo.\n")
-    assert evidence(s) == {
-        "orders": [(9, "surface", "DELETE /returns/7")]
-    }
+    assert evidence(s) == {"orders": [(9, "surface", "DELETE /returns/7")]}
 
 
 def test_an_rpc_line_is_surface_evidence_for_the_grpc_provider() -> None:

@@ -141,11 +141,8 @@ def feature_issues(server: FakeGitHub, feature: str) -> dict[tuple[str, str], di
 def assert_converged(server: FakeGitHub, design: Path, config: Path = CONFIG) -> dict[tuple[str, str], dict[str, Any]]:
     """Exactly one issue per task, titled as planned, with every dependency present exactly once."""
     plan, cfg = planned(design, config)
-    home = {
-        task.id: cfg.repos[repo.name].tracker.github
-        for repo in plan.repos
-        for task in repo.tasks
-        if cfg.repos[repo.name].tracker.github
+    home: dict[str, str] = {
+        task.id: github for repo in plan.repos for task in repo.tasks if (github := cfg.repos[repo.name].tracker.github)
     }
     found = feature_issues(server, plan.design.feature)
     assert set(found) == {(repo, task) for task, repo in home.items()}
