@@ -7,10 +7,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from planner import __version__
+from planner.ci.parallel import ordered_map
 from planner.ci.progress import carry_over
 from planner.ci.provenance import GitProbe, keep_git_state, with_provenance
 from planner.ci.summary import design_table
@@ -132,14 +134,13 @@ def build_plans(
     probe: GitProbe | None = None,
     on_design: Callable[[int, int, str], None] | None = None,
     max_bytes: int = MAX_DESIGN_BYTES,
+    jobs: int = 1,
 ) -> Build:
-    """Plan every design; approved ones get a folder. `previous` is the tree this build will replace."""
+    """Plan every design (on `jobs` processes); approved ones get a folder. `previous` is the tree this build will
+    replace."""
     ordered = sorted(set(paths))
-    plans: list[tuple[str, Plan]] = []
-    for done, path in enumerate(ordered, 1):
-        plans.append((path, plan_design(path, config, strict=strict, max_bytes=max_bytes)))
-        if on_design is not None:
-            on_design(done, len(ordered), path)
+    work = partial(plan_design, config=config, strict=strict, max_bytes=max_bytes)
+    plans = list(zip(ordered, ordered_map(work, ordered, jobs, on_design), strict=True))
     if probe is not None:
         probe.lookup_many([Path(p) for p, plan in plans if plan.ok])  # one git call per checkout, not per design
 

@@ -22,10 +22,12 @@ from planner.cli.common import (
     EXIT_USAGE,
     ConfigOption,
     DiagnosticsFormat,
+    JobsOption,
     MaxBytesOption,
     StrictOption,
     _config,
     _design_paths,
+    _jobs,
 )
 from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics, warning
 
@@ -257,6 +259,7 @@ def build(
     fmt: Annotated[DiagnosticsFormat, typer.Option("--format", "-f", help="Diagnostics format.")] = "text",
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Plan every approved design into OUT/<feature>/ (plan.md, plan.json, graph.mmd) with OUT/index.md and .json."""
     from planner.ci.build import FAILED, PLANNED, SKIPPED, build_plans
@@ -283,6 +286,7 @@ def build(
             probe=_probe(),
             on_design=advance,
             max_bytes=max_bytes or MAX_DESIGN_BYTES,
+            jobs=_jobs(jobs),
         )
     report(result.diagnostics(), diag_fmt)
     typer.echo(

@@ -17,12 +17,14 @@ from planner.cli.common import (
     ConfigOption,
     DiagnosticsFormat,
     GraphFormat,
+    JobsOption,
     MaxBytesOption,
     PlanFormat,
     StrictOption,
     _choice,
     _config,
     _design_paths,
+    _jobs,
     _report,
 )
 from planner.diagnostics import has_errors
@@ -84,30 +86,26 @@ def check(
     allow_unapproved: AllowOption = False,
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Lint design docs without writing anything; exit 1 when any has errors."""
+    from functools import partial
+
+    from planner.ci.parallel import check_design, ordered_map
     from planner.cli.ci import progress
     from planner.cli.ci import report as report_diagnostics
     from planner.design import MAX_DESIGN_BYTES
-    from planner.plan import plan_design
 
     paths, problems = _design_paths(designs)
     cfg = _config(config)
-    results = []
+    limit = max_bytes or MAX_DESIGN_BYTES
+    work = partial(check_design, config=cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=limit)
     with progress(len(paths), "checking") as advance:
-        for done, p in enumerate(paths, 1):
-            results.append(
-                plan_design(
-                    p, cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=max_bytes or MAX_DESIGN_BYTES
-                )
-            )
-            if advance is not None:
-                advance(done, len(paths), p)
-    found = [*problems, *(d for r in results for d in r.diagnostic_values())]
+        # Each design's diagnostics, not its plan: a check of thousands of designs stays small.
+        results = list(ordered_map(work, paths, _jobs(jobs), advance))
+    found = [*problems, *(d for r in results for d in r.diagnostics)]
     if _choice(fmt) == "json":
-        report = [
-            {"path": r.design.path, "ok": r.ok, "diagnostics": [d.model_dump() for d in r.diagnostics]} for r in results
-        ]
+        report = [{"path": r.path, "ok": r.ok, "diagnostics": [d.model_dump() for d in r.models]} for r in results]
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         _report(problems)  # a folder without designs has no entry in the report: say so on stderr
     else:
