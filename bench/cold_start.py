@@ -7,11 +7,9 @@ python bench/cold_start.py --quick    # 3 runs: proves the bench still works
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-from pathlib import Path
 
-from common import ROOT, machine, print_table, ratio, time_commands
+from common import ROOT, machine, planner_argv, print_table, ratio, time_commands
 
 BASELINE = "import mistune, networkx, pydantic, typer"
 # A reference, not a target: typer runs each parameter through a pydantic TypeAdapter, which `import typer`
@@ -29,15 +27,6 @@ def other() -> None:
     pass
 app(["plan", "x.md", "--fmt", "json"])
 """
-
-
-def planner_argv() -> list[str]:
-    """The installed `planner` script next to this interpreter, else `python -m planner`."""
-    script = Path(sys.executable).parent / "planner"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("planner")
-    return [found] if found else [sys.executable, "-m", "planner"]
 
 
 def main() -> None:

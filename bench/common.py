@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -13,8 +14,12 @@ from pathlib import Path
 
 __all__ = [
     "ROOT",
+    "cli_peak_rss_mb",
+    "has_jobs",
     "machine",
     "peak_rss_mb",
+    "planner_argv",
+    "planner_at",
     "print_table",
     "ratio",
     "time_calls",
@@ -76,14 +81,43 @@ _LAUNCHER = (
 )
 
 
-def peak_rss_mb(code: str, cwd: Path = ROOT) -> float:
-    """Peak resident memory (MiB) of a fresh `python -c code`, from its own rusage."""
+def peak_rss_mb(code: str, cwd: Path = ROOT, ok: Sequence[int] = (0,)) -> float:
+    """Peak resident memory (MiB) of a fresh `python -c code` (or what it execs), from its own rusage."""
     done = subprocess.run([sys.executable, "-c", _LAUNCHER, code], cwd=cwd, capture_output=True, text=True, check=True)
     maxrss, status = (int(x) for x in done.stdout.split())
-    if status != 0:
+    if status not in ok:
         raise SystemExit(f"memory probe failed with exit {status}:\n{code}")
     # ru_maxrss is KiB on Linux, bytes on macOS.
     return maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def planner_argv() -> list[str]:
+    """The installed `planner` script next to this interpreter, else `python -m planner`."""
+    script = Path(sys.executable).parent / "planner"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("planner")
+    return [found] if found else [sys.executable, "-m", "planner"]
+
+
+def planner_at(tree: Path | None) -> list[str]:
+    """`planner` running the package of another source tree (`git archive REV`), for "before" rows; else this one."""
+    if tree is None:
+        return planner_argv()
+    return ["env", f"PYTHONPATH={tree.resolve()}", *planner_argv()]
+
+
+def has_jobs(planner: Sequence[str]) -> bool:
+    """Whether that planner has `--jobs` (a tree from before it had not: its runs are one process)."""
+    done = subprocess.run([*planner, "check", "--help"], capture_output=True, text=True, check=False)
+    return "--jobs" in done.stdout
+
+
+def cli_peak_rss_mb(planner: Sequence[str], args: Sequence[str], cwd: Path) -> float:
+    """Peak resident memory (MiB) of one `planner ARGS` run in a fresh process (exit 0 or 1 alike); cwd should not
+    hold a `planner` package (python -c puts it first on the path)."""
+    code = f"import os, sys\nos.execvp({planner[0]!r}, {[*planner, *args]!r})"
+    return peak_rss_mb(code, cwd, ok=(0, 1))
 
 
 def ratio(value: float, baseline: float) -> str:
