@@ -139,65 +139,114 @@ def build_plans(
     """Plan every design (on `jobs` processes); approved ones get a folder. `previous` is the tree this build will
     replace."""
     ordered = sorted(set(paths))
-    work = partial(plan_design, config=config, strict=strict, max_bytes=max_bytes)
-    plans = list(zip(ordered, ordered_map(work, ordered, jobs, on_design), strict=True))
     if probe is not None:
-        probe.lookup_many([Path(p) for p, plan in plans if plan.ok])  # one git call per checkout, not per design
+        probe.lookup_many([Path(p) for p in ordered])  # one git call per checkout, not per design
+    before = _previous_folders(previous)
+    options = _Options(config, config_path, strict, max_bytes, previous, before, probe)
+    planned = list(ordered_map(partial(_plan_one, options), ordered, jobs, on_design))
 
     owners: dict[str, list[str]] = {}
-    for path, plan in plans:
-        if plan.ok:
-            owners.setdefault(feature_slug(plan.design.feature, Path(path).stem), []).append(path)
-    before = _previous_folders(previous)
+    for one in planned:
+        if one.files is not None:
+            owners.setdefault(one.slug, []).append(one.path)
 
     reports: list[DesignReport] = []
     files: dict[str, str] = {}
-    for path, plan in plans:
-        slug = feature_slug(plan.design.feature, Path(path).stem)
-        found = plan.diagnostic_values()
-        if any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found):
+    for one in planned:
+        if one.not_approved:
             # A draft is work in progress: what is wrong with it is for `planner check`, not for the build.
-            reports.append(_report(path, plan, SKIPPED, None, ()))
+            reports.append(one.report(SKIPPED, None, ()))
             continue
-        rivals = [p for p in owners.get(slug, []) if p != path]
+        found = one.diagnostics
+        rivals = [p for p in owners.get(one.slug, []) if p != one.path]
         if rivals:
             clash = error(
                 "feature-collision",
-                f"feature '{plan.design.feature}' of {path} and of {', '.join(rivals)} would both be written "
-                f"to {slug}/; give one design a distinct '# ... Design' title",
-                path,
+                f"feature '{one.feature}' of {one.path} and of {', '.join(rivals)} would both be written "
+                f"to {one.slug}/; give one design a distinct '# ... Design' title",
+                one.path,
                 1,
             )
             found = (*found, clash)
-        if plan.ok and not rivals:
-            folder = previous / slug if previous is not None else None
-            if previous is not None and not (previous / slug / "plan.md").exists() and path in before:
-                folder = previous / before[path]
-            shown = with_provenance(plan, Path(path), config_path, config.sha256, probe)
-            files.update({f"{slug}/{name}": text for name, text in plan_files(shown, folder).items()})
-            reports.append(_report(path, plan, PLANNED, slug, found))
+        if one.files is not None and not rivals:
+            files.update({f"{one.slug}/{name}": text for name, text in one.files.items()})
+            reports.append(one.report(PLANNED, one.slug, found))
             continue
-        kept = _keep_previous(previous, before.get(path), files)
-        reports.append(_report(path, plan, FAILED, kept, found, kept=kept is not None))
+        kept = _keep_previous(previous, before.get(one.path), files)
+        reports.append(one.report(FAILED, kept, found, kept=kept is not None))
     build = Build(tuple(reports))
     files["index.json"] = index_json(build)
     files["index.md"] = index_markdown(build)
     return Build(build.designs, files)
 
 
-def _report(
-    path: str, plan: Plan, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic], kept: bool = False
-) -> DesignReport:
-    return DesignReport(
+@dataclass(frozen=True)
+class _Options:
+    """What planning one design of a build needs beside its path (one value, handed to each worker once)."""
+
+    config: Config
+    config_path: str
+    strict: bool
+    max_bytes: int
+    previous: Path | None
+    before: Mapping[str, str]
+    probe: GitProbe | None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One design planned, with its folder's files when it planned cleanly; what the build keeps of it (no plan)."""
+
+    path: str
+    slug: str
+    feature: str
+    status: str | None
+    not_approved: bool
+    repos: int
+    tasks: int
+    diagnostics: tuple[Diagnostic, ...]
+    files: Mapping[str, str] | None
+
+    def report(
+        self, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic], kept: bool = False
+    ) -> DesignReport:
+        return DesignReport(
+            path=self.path,
+            feature=self.feature,
+            status=self.status,
+            outcome=outcome,
+            directory=directory,
+            repos=self.repos,
+            tasks=self.tasks,
+            diagnostics=tuple(found),
+            kept_previous=kept,
+        )
+
+
+def _plan_one(options: _Options, path: str) -> _Planned:
+    """Plan one design and, when it stands, render its folder (the build drops it if another design claims the
+    same folder): the work each process of a build does."""
+    plan = plan_design(path, options.config, strict=options.strict, max_bytes=options.max_bytes)
+    slug = feature_slug(plan.design.feature, Path(path).stem)
+    found = plan.diagnostic_values()
+    files = None
+    if plan.ok:
+        previous = options.previous
+        folder = previous / slug if previous is not None else None
+        if previous is not None and not (previous / slug / "plan.md").exists() and path in options.before:
+            folder = previous / options.before[path]
+        shown = with_provenance(plan, Path(path), options.config_path, options.config.sha256, options.probe)
+        files = plan_files(shown, folder)
+    return _Planned(
         path=path,
+        slug=slug,
         feature=plan.design.feature,
         status=plan.design.status,
-        outcome=outcome,
-        directory=directory,
+        not_approved=any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found),
         repos=len(plan.repos),
         tasks=sum(len(r.tasks) for r in plan.repos),
-        diagnostics=tuple(found),
-        kept_previous=kept,
+        diagnostics=found,
+        files=files,
     )
 
 
