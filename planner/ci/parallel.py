@@ -1,4 +1,4 @@
-"""Run one function over many designs on several processes, results in input order (`--jobs N`)."""
+"""Run one function over many designs on several processes (a fork pool), results in input order (`--jobs N`)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ R = TypeVar("R")
 # A worker pays a fork and a round trip per chunk; below this many designs per process one process is faster.
 MIN_PER_PROCESS = 4
 # Chunks per process: enough that a slow design does not leave the other processes idle at the end, few
-# enough that the per-chunk round trip (pickling the function's arguments and the results) stays small.
+# enough that the per-chunk round trip (pickling the paths and the results) stays small.
 _CHUNKS_PER_PROCESS = 8
 _MAX_CHUNK = 64
 # How often (seconds) a worker checks that the process that started it is still alive.
@@ -65,11 +65,9 @@ def _pooled(
     work: Callable[[T], R], items: Sequence[T], processes: int, on_done: Callable[[int, int, T], None] | None
 ) -> Iterator[R]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     total = len(items)
     size = max(1, min(_MAX_CHUNK, -(-total // (processes * _CHUNKS_PER_PROCESS))))
-    chunks = [items[start : start + size] for start in range(0, total, size)]
     # Fork: a worker starts with planner and its libraries already imported (spawn would import them again,
     # a third of a second per worker). Elsewhere the platform's default.
     methods = multiprocessing.get_all_start_methods()
@@ -78,19 +76,17 @@ def _pooled(
     # here would be written twice.
     sys.stdout.flush()
     sys.stderr.flush()
-    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_install, initargs=(work, os.getpid()))
+    pool = context.Pool(processes, initializer=_install, initargs=(work, os.getpid()))
     try:
-        futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
-        done = 0
-        for chunk, future in zip(chunks, futures, strict=True):
-            for item, result in zip(chunk, future.result(), strict=True):
-                done += 1
-                if on_done is not None:
-                    on_done(done, total, item)
-                yield result
+        for done, (item, result) in enumerate(zip(items, pool.imap(_call, items, size), strict=True), 1):
+            if on_done is not None:
+                on_done(done, total, item)
+            yield result
     finally:
-        # Interrupted (Ctrl-C, an exception, a caller that stopped reading): drop the chunks not started.
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Done, interrupted (Ctrl-C), failed, or a caller that stopped reading: stop the workers now, whatever
+        # they are doing (one may be stuck reading a design from a pipe).
+        pool.terminate()
+        pool.join()
 
 
 def _install(work: Callable[[Any], Any], parent: int) -> None:
@@ -109,9 +105,9 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
-    assert _work is not None, "a worker runs chunks only after _install"
-    return [_work(item) for item in chunk]
+def _call(item: Any) -> Any:
+    assert _work is not None, "a worker runs items only after _install"
+    return _work(item)
 
 
 @dataclass(frozen=True)

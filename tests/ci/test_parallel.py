@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -216,3 +217,30 @@ def test_build_writes_the_same_tree_and_reports_the_same_for_any_jobs(project: P
     assert drift[0] == 2 and "index.json" in drift[1]
     assert (clean[0], same[0], same[1]) == (0, 0, "")
     assert "- [x]" in tree["retry-budgets/plan.md"].decode()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_parallel_build_leaves_the_previous_tree_intact(project: Path, signum: int) -> None:
+    assert run(project, "build", "designs", "--out", "out")[0] == 1
+    old = snapshot(project / "out")
+    # A design that is a pipe: the worker that reads it waits until we write, so the build is surely mid-way.
+    fifo = project / "designs" / "zz-pipe.md"
+    os.mkfifo(fifo)
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(project.parent)}
+    args = [sys.executable, "-m", "planner", "build", "designs", str(fifo), "--out", "out", "-c", "config/repos.toml"]
+    child = subprocess.Popen(
+        [*args, "--jobs", "2"], cwd=project, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        with open(fifo, "w", encoding="utf-8"):  # opens once a worker has opened the pipe to read the design
+            os.killpg(child.pid, signum)  # Ctrl-C signals the whole process group; `kill` the one process
+            _, stderr = child.communicate(timeout=120)  # a guard against a hang, not a measurement
+    finally:
+        child.kill()
+    assert snapshot(project / "out") == old
+    assert [p.name for p in project.iterdir() if p.name.startswith(".out.")] == []
+    if signum == signal.SIGINT:
+        # typer turns the KeyboardInterrupt into exit 130, as for an interrupted one-process run.
+        assert child.returncode == 130 and "Traceback" not in stderr
+    else:
+        assert child.returncode == -signal.SIGTERM
