@@ -16,6 +16,7 @@ from pathlib import Path
 from common import (
     ROOT,
     cli_peak_rss_mb,
+    compile_bytecode,
     has_jobs,
     machine,
     peak_rss_mb,
@@ -136,6 +137,7 @@ def main() -> None:
     runs = args.runs or (2 if args.quick else 5)
     sizes = args.sizes or ([10, 40] if args.quick else [100, 1_000, 5_000])
 
+    compile_bytecode(args.before)
     print(f"machine: {machine()}")
     print(f"runs per case: {runs} (median), interleaved; both sides read the files from disk each run\n")
     if not args.growth_only:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 __all__ = [
     "ROOT",
     "cli_peak_rss_mb",
+    "compile_bytecode",
     "has_jobs",
     "machine",
     "peak_rss_mb",
@@ -24,6 +26,7 @@ __all__ = [
     "ratio",
     "time_calls",
     "time_commands",
+    "time_commands_cpu",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,17 +61,31 @@ def time_calls(cases: dict[str, Callable[[], object]], runs: int, warmup: int = 
 
 def time_commands(cases: dict[str, Sequence[str]], runs: int, cwd: Path = ROOT, warmup: int = 1) -> dict[str, float]:
     """Median wall time in seconds of each command as a new process (output discarded), interleaved."""
+    return {name: wall for name, (wall, _) in time_commands_cpu(cases, runs, cwd, warmup).items()}
 
-    def runner(argv: Sequence[str]) -> Callable[[], object]:
-        def run() -> object:
+
+def time_commands_cpu(
+    cases: dict[str, Sequence[str]], runs: int, cwd: Path = ROOT, warmup: int = 1
+) -> dict[str, tuple[float, float]]:
+    """Median wall time and median CPU time (user + system, the process and the children it waited for) in
+    seconds of each command as a new process, interleaved. CPU time moves less than wall time on a busy machine."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    for round_ in range(warmup + runs):
+        for name, argv in cases.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
             done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if done.returncode not in (0, 1):
                 raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
-            return done
-
-        return run
-
-    return time_calls({name: runner(argv) for name, argv in cases.items()}, runs, warmup)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            if round_ >= warmup:
+                samples[name].append((wall, cpu))
+    return {
+        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        for name, values in samples.items()
+    }
 
 
 # Linux keeps a process's peak RSS across fork and exec, so a child forked straight from a bench that
@@ -98,6 +115,17 @@ def planner_argv() -> list[str]:
         return [str(script)]
     found = shutil.which("planner")
     return [found] if found else [sys.executable, "-m", "planner"]
+
+
+def compile_bytecode(*trees: Path | None) -> None:
+    """Write the .pyc files of planner's package (this tree's and any other measured): an installed planner has
+    them (pip compiles on install), but an editable checkout run with PYTHONDONTWRITEBYTECODE=1 (as CI and
+    these machines set it) would compile every module from source on every start."""
+    import compileall
+
+    for tree in (ROOT, *trees):
+        if tree is not None:
+            compileall.compile_dir(tree / "planner", quiet=1)
 
 
 def planner_at(tree: Path | None) -> list[str]:

@@ -13,7 +13,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from common import has_jobs, machine, planner_at, print_table, ratio, time_commands
+from common import compile_bytecode, has_jobs, machine, planner_at, print_table, ratio, time_commands
 from gen import write_batch
 
 
@@ -70,6 +70,7 @@ def main() -> None:
     runs = args.runs or (1 if args.quick else 3)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
+    compile_bytecode()
     print(f"machine: {machine()}")
     print(f"runs per case: {runs} (median), interleaved; every case a new process\n")
     with tempfile.TemporaryDirectory(prefix="planner-jobs-") as tmp:

@@ -15,7 +15,16 @@ import tempfile
 from pathlib import Path
 
 import tomllib
-from common import cli_peak_rss_mb, machine, peak_rss_mb, planner_at, print_table, ratio, time_commands
+from common import (
+    cli_peak_rss_mb,
+    compile_bytecode,
+    machine,
+    peak_rss_mb,
+    planner_at,
+    print_table,
+    ratio,
+    time_commands,
+)
 from gen import write_scale
 
 # The floor, as its own process: what any tool that reads this config and orders its repos has to do.
@@ -54,6 +63,7 @@ def main() -> None:
     sizes = sorted(args.sizes or ([200, 500] if args.quick else [1_000, 2_000, 5_000, 10_000, 20_000]))
     sides = {"planner": planner_at(None), **({"before": planner_at(args.before)} if args.before else {})}
 
+    compile_bytecode(args.before)
     print(f"machine: {machine()}")
     print(f"runs per case: {runs} (median), interleaved; every case a new process\n")
     with tempfile.TemporaryDirectory(prefix="planner-scale-") as tmp:
