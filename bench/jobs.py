@@ -25,7 +25,7 @@ def _jobs_rows(config: Path, designs: list[Path], out: Path, runs: int, cores: i
         cases[f"check {jobs}"] = [*planner, "check", *common, "--jobs", str(jobs)]
         # Each run replaces the same tree: every run after the first carries over the previous one, as in CI.
         cases[f"build {jobs}"] = [*planner, "build", *common, "--out", str(out / f"j{jobs}"), "--jobs", str(jobs)]
-    times = time_commands(cases, runs, cwd=out)
+    times = time_commands(cases, runs, cwd=out, warmup=0)
     rows = []
     for command in ("check", "build"):
         one, many = times[f"{command} 1"], times[f"{command} {cores}"]
@@ -48,7 +48,7 @@ def _precommit_rows(config: Path, designs: list[Path], cwd: Path, runs: int) -> 
         "split": ["sh", "-c", f"{check} {halves[0]} & {check} {halves[1]} & wait; exit 0"],
         "one check": ["sh", "-c", f"{check} {files}; exit 0"],
     }
-    times = time_commands(cases, runs, cwd=cwd)
+    times = time_commands(cases, runs, cwd=cwd, warmup=0)
     base = times["one check"]
     shown = {
         "per file": f"{len(designs)} processes, one design each, one after another",
@@ -64,6 +64,8 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=None, help="designs for build and check (default 1,000)")
     parser.add_argument("--hook", type=int, default=None, help="designs for the pre-commit rows (default 100)")
     parser.add_argument("--runs", type=int, default=None, help="timed runs per case (default 3)")
+    parser.add_argument("--hook-runs", type=int, default=None, help="timed runs of the pre-commit rows (default 1)")
+    parser.add_argument("--skip", choices=["jobs", "hook"], default=None, help="leave out one of the two tables")
     args = parser.parse_args()
     n = args.n or (40 if args.quick else 1_000)
     hook = args.hook or (10 if args.quick else 100)
@@ -75,16 +77,15 @@ def main() -> None:
     print(f"runs per case: {runs} (median), interleaved; every case a new process\n")
     with tempfile.TemporaryDirectory(prefix="planner-jobs-") as tmp:
         config, designs = write_batch(Path(tmp) / "designs", max(n, hook))
-        if cores > 1:
+        if cores < 2:
+            print("(one core: nothing to share out; the --jobs rows need two)\n")
+        elif args.skip != "jobs":
             rows = _jobs_rows(config, designs[:n], Path(tmp), runs, cores)
             headers = ["command", "designs", "--jobs 1", f"--jobs {cores} (default)", "ratio", "target"]
             print_table(headers, rows)
-        else:
-            print("(one core: nothing to share out; the --jobs rows need two)\n")
-        print_table(
-            ["pre-commit: checking the staged designs", "median", "vs one check"],
-            _precommit_rows(config, designs[:hook], Path(tmp), runs),
-        )
+        if args.skip != "hook":
+            rows = _precommit_rows(config, designs[:hook], Path(tmp), args.hook_runs or 1)
+            print_table(["pre-commit: checking the staged designs", "median", "vs one check"], rows)
 
 
 if __name__ == "__main__":
