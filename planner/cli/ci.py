@@ -120,6 +120,15 @@ def _render(plan: Plan, fmt: str, design: str, cfg: Config, old: str | None, pro
     return carry_over(text, old)
 
 
+def _old_text(target: Path | None) -> str | None:
+    """The file a plan replaces; a plan to stdout imports no file-tree code (ctypes, tempfile: a cold start)."""
+    if target is None:
+        return None
+    from planner.ci.tree import read_text
+
+    return read_text(target)
+
+
 def run_plan(
     designs: Sequence[str],
     config: str | None,
@@ -134,7 +143,6 @@ def run_plan(
     max_bytes: int | None = None,
 ) -> None:
     """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
-    from planner.ci.tree import file_diff, read_text
     from planner.design import MAX_DESIGN_BYTES
     from planner.files import OutputError, check_output_path, write_atomic
     from planner.plan import plan_design
@@ -195,15 +203,14 @@ def run_plan(
     probe = _probe() if fmt == "json" else None
     if probe is not None:
         probe.lookup_many([Path(path) for path, _, _ in targets])  # one git call per checkout, not per design
-    texts = [
-        (target, _render(result, fmt, path, cfg, read_text(target) if target else None, probe))
-        for path, result, target in targets
-    ]
+    texts = [(target, _render(result, fmt, path, cfg, _old_text(target), probe)) for path, result, target in targets]
     if output is None:
         sys.stdout.write("".join(text for _, text in texts))
         return
     if check:
-        diff = "".join(file_diff(str(target), read_text(target) if target else None, text) for target, text in texts)
+        from planner.ci.tree import file_diff
+
+        diff = "".join(file_diff(str(target), _old_text(target), text) for target, text in texts)
         sys.stdout.write(diff)
         raise typer.Exit(EXIT_CHANGED if diff else EXIT_OK)
     for target, text in texts:
