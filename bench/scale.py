@@ -79,7 +79,7 @@ def main() -> None:
                 # `planner plan` to stdout (discarded), Markdown: config load, plan, render, write.
                 cases[f"{side} {n}"] = [*planner, "plan", str(design), "--config", str(config)]
         # From the temporary folder: no `planner` package there to shadow the one measured.
-        times = time_commands(cases, runs, cwd=folder)
+        times = time_commands(cases, runs, cwd=folder, warmup=0)
         per_repo = {side: _growth(times, side, sizes) for side in ("baseline", *sides)}
         rows = []
         for n in sizes:
