@@ -24,7 +24,7 @@ from common import (
     print_table,
     ratio,
     time_calls,
-    time_commands,
+    time_commands_cpu,
 )
 from gen import write_batch
 
@@ -90,11 +90,14 @@ def _growth(sizes: list[int], runs: int, before: Path | None) -> None:
                 cases[side, n] = [*planner, "check", "--config", str(config), *map(str, designs[:n]), *one_process]
         # Runs from the temporary folder: no `planner` package there to shadow the one measured.
         named = {f"{side} {n}": argv for (side, n), argv in cases.items()}
-        times = time_commands(named, runs, cwd=Path(tmp), warmup=0)
+        measured = time_commands_cpu(named, runs, cwd=Path(tmp), warmup=0)
+        times = {name: wall for name, (wall, _) in measured.items()}
+        cpu = {name: used for name, (_, used) in measured.items()}
         rows = []
         for side in sides:
             start = times[f"{side} 1"]
             per = {n: (times[f"{side} {n}"] - start) / (n - 1) for n in sizes}
+            per_cpu = {n: (cpu[f"{side} {n}"] - cpu[f"{side} 1"]) / (n - 1) for n in sizes}
             for n in sizes:
                 argv = cases[side, n]
                 split = argv.index("check")
@@ -107,6 +110,8 @@ def _growth(sizes: list[int], runs: int, before: Path | None) -> None:
                         f"{start * 1000:.0f} ms",
                         f"{per[n] * 1000:.2f} ms",
                         f"{per[n] / per[sizes[0]]:.2f}",
+                        f"{per_cpu[n] * 1000:.2f} ms",
+                        f"{per_cpu[n] / per_cpu[sizes[0]]:.2f}",
                         f"{memory:.0f}",
                     ]
                 )
@@ -118,6 +123,8 @@ def _growth(sizes: list[int], runs: int, before: Path | None) -> None:
         "one-design run",
         "per design, less that",
         "vs smallest",
+        "CPU per design, less that",
+        "vs smallest (CPU)",
         "peak MiB",
     ]
     print_table(headers, rows)

@@ -23,7 +23,7 @@ from common import (
     planner_at,
     print_table,
     ratio,
-    time_commands,
+    time_commands_cpu,
 )
 from gen import write_scale
 
@@ -47,7 +47,7 @@ def _edges(config: Path) -> int:
 
 
 def _growth(times: dict[str, float], name: str, sizes: list[int]) -> dict[int, str]:
-    """Time per repo relative to the smallest org: start-up included, so below 1.00 where start-up dominates."""
+    """CPU time per repo relative to the smallest org: start-up included, so below 1.00 where start-up weighs."""
     per = {n: times[f"{name} {n}"] / n for n in sizes}
     return {n: f"{per[n] / per[sizes[0]]:.2f}" for n in sizes}
 
@@ -79,20 +79,23 @@ def main() -> None:
                 # `planner plan` to stdout (discarded), Markdown: config load, plan, render, write.
                 cases[f"{side} {n}"] = [*planner, "plan", str(design), "--config", str(config)]
         # From the temporary folder: no `planner` package there to shadow the one measured.
-        times = time_commands(cases, runs, cwd=folder, warmup=0)
-        per_repo = {side: _growth(times, side, sizes) for side in ("baseline", *sides)}
+        measured = time_commands_cpu(cases, runs, cwd=folder, warmup=0)
+        times = {name: wall for name, (wall, _) in measured.items()}
+        cpu = {name: used for name, (_, used) in measured.items()}
+        per_repo = {side: _growth(cpu, side, sizes) for side in ("baseline", *sides)}
         rows = []
         for n in sizes:
             row = [f"{n:,}", f"{_edges(inputs[n][0]):,}", f"{n // 5:,} / {2 * n:,}"]
             row.append(f"{times[f'baseline {n}'] * 1000:.0f} ms")
             for side in sides:
                 row += [f"{times[f'{side} {n}'] * 1000:.0f} ms", ratio(times[f"{side} {n}"], times[f"baseline {n}"])]
+                row.append(ratio(cpu[f"{side} {n}"], cpu[f"baseline {n}"]))
             row += [per_repo[side][n] for side in ("baseline", *sides)]
             rows.append(row)
         headers = ["repos", "edges", "checked / key files", "tomllib + nx"]
         for side in sides:
-            headers += [f"`{side} plan`" if side == "before" else "`planner plan`", "ratio"]
-        headers += [f"{side}: time per repo vs smallest" for side in ("baseline", *sides)]
+            headers += [f"`{side} plan`" if side == "before" else "`planner plan`", "ratio", "CPU ratio"]
+        headers += [f"{side}: CPU per repo vs smallest" for side in ("baseline", *sides)]
         print_table(headers, rows)
 
         config, design = inputs[sizes[-1]]
