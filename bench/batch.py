@@ -101,7 +101,8 @@ def _growth(sizes: list[int], runs: int, before: Path | None) -> None:
             for n in sizes:
                 argv = cases[side, n]
                 split = argv.index("check")
-                memory = cli_peak_rss_mb(argv[:split], argv[split:], Path(tmp))
+                # Peak memory at the largest batch only (the target's): one more run of it.
+                memory = cli_peak_rss_mb(argv[:split], argv[split:], Path(tmp)) if n == sizes[-1] else None
                 rows.append(
                     [
                         side,
@@ -112,7 +113,7 @@ def _growth(sizes: list[int], runs: int, before: Path | None) -> None:
                         f"{per[n] / per[sizes[0]]:.2f}",
                         f"{per_cpu[n] * 1000:.2f} ms",
                         f"{per_cpu[n] / per_cpu[sizes[0]]:.2f}",
-                        f"{memory:.0f}",
+                        "" if memory is None else f"{memory:.0f}",
                     ]
                 )
     print("`planner check` (`--jobs 1` where it exists) as a process over generated designs")

@@ -92,15 +92,16 @@ def time_commands_cpu(
 # has grown large would report the bench's size. A small launcher process forks the measured one.
 _LAUNCHER = (
     "import os, subprocess, sys; "
-    "p = subprocess.Popen([sys.executable, '-c', sys.argv[1]], stdout=subprocess.DEVNULL); "
+    "p = subprocess.Popen([sys.executable, '-c', *sys.argv[1:]], stdout=subprocess.DEVNULL); "
     "_, status, usage = os.wait4(p.pid, 0); "
     "print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))"
 )
 
 
-def peak_rss_mb(code: str, cwd: Path = ROOT, ok: Sequence[int] = (0,)) -> float:
-    """Peak resident memory (MiB) of a fresh `python -c code` (or what it execs), from its own rusage."""
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, code], cwd=cwd, capture_output=True, text=True, check=True)
+def peak_rss_mb(code: str, cwd: Path = ROOT, ok: Sequence[int] = (0,), args: Sequence[str] = ()) -> float:
+    """Peak resident memory (MiB) of a fresh `python -c code ARGS...` (or what it execs), from its own rusage."""
+    launch = [sys.executable, "-c", _LAUNCHER, code, *args]
+    done = subprocess.run(launch, cwd=cwd, capture_output=True, text=True, check=True)
     maxrss, status = (int(x) for x in done.stdout.split())
     if status not in ok:
         raise SystemExit(f"memory probe failed with exit {status}:\n{code}")
@@ -142,10 +143,10 @@ def has_jobs(planner: Sequence[str]) -> bool:
 
 
 def cli_peak_rss_mb(planner: Sequence[str], args: Sequence[str], cwd: Path) -> float:
-    """Peak resident memory (MiB) of one `planner ARGS` run in a fresh process (exit 0 or 1 alike); cwd should not
-    hold a `planner` package (python -c puts it first on the path)."""
-    code = f"import os, sys\nos.execvp({planner[0]!r}, {[*planner, *args]!r})"
-    return peak_rss_mb(code, cwd, ok=(0, 1))
+    """Peak resident memory (MiB) of one `planner ARGS` run in a fresh process (exit 0 or 1 alike); the
+    arguments travel as arguments (thousands of paths would overflow one `-c` string)."""
+    code = "import os, sys; os.execvp(sys.argv[1], sys.argv[1:])"
+    return peak_rss_mb(code, cwd, ok=(0, 1), args=[*planner, *args])
 
 
 def ratio(value: float, baseline: float) -> str:
