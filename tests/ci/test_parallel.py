@@ -14,9 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from project import EXAMPLE_CONFIG
+from typer.testing import CliRunner
 
 from planner.ci.build import build_plans
 from planner.ci.parallel import MIN_PER_PROCESS, default_jobs, ordered_map
+from planner.cli import app
 from planner.config import load_config
 
 # Enough designs that two processes really share them out (each gets more than MIN_PER_PROCESS).
@@ -244,3 +246,20 @@ def test_an_interrupted_parallel_build_leaves_the_previous_tree_intact(project: 
         assert child.returncode == 130 and "Traceback" not in stderr
     else:
         assert child.returncode == -signal.SIGTERM
+
+
+@pytest.mark.parametrize("command", [["check"], ["build", "--out", "out"]])
+def test_jobs_must_be_at_least_one(project: Path, command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(app, [*command, "designs", "--jobs", "0", "-c", "config/repos.toml"])
+    assert result.exit_code == 2 and "--jobs" in result.stderr
+    assert not (project / "out").exists()
+
+
+def test_jobs_in_process_matches_one_process(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    runs = [CliRunner().invoke(app, ["check", "designs", "-c", "config/repos.toml", "-j", j]) for j in ("1", "3")]
+    assert [(r.exit_code, r.stdout, r.stderr) for r in runs[:1]] == [
+        (r.exit_code, r.stdout, r.stderr) for r in runs[1:]
+    ]
+    assert runs[0].exit_code == 1 and "no-such-repo" in runs[0].stderr
