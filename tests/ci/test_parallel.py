@@ -231,7 +231,15 @@ def test_an_interrupted_parallel_build_leaves_the_previous_tree_intact(project: 
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(project.parent)}
     args = [sys.executable, "-m", "planner", "build", "designs", str(fifo), "--out", "out", "-c", "config/repos.toml"]
     child = subprocess.Popen(
-        [*args, "--jobs", "2"], cwd=project, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+        [*args, "--jobs", "2"],
+        cwd=project,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        # As from a terminal: a test runner's worker may ignore SIGINT, and an ignored signal stays ignored in
+        # the processes it starts (Python then never raises KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         with open(fifo, "w", encoding="utf-8"):  # opens once a worker has opened the pipe to read the design
