@@ -7,10 +7,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from planner import __version__
+from planner.ci.parallel import ordered_map
 from planner.ci.paths import relative_to, seen_from
 from planner.ci.progress import carry_over
 from planner.ci.provenance import GitProbe, keep_git_state, with_provenance
@@ -133,77 +135,128 @@ def build_plans(
     probe: GitProbe | None = None,
     on_design: Callable[[int, int, str], None] | None = None,
     max_bytes: int = MAX_DESIGN_BYTES,
+    jobs: int = 1,
     out: Path | None = None,
 ) -> Build:
-    """Plan every design; approved ones get a folder. `previous` is the tree this build will replace; given `out`,
-    the folder the tree goes to, each plan records its paths relative to its own folder."""
+    """Plan every design (on `jobs` processes); approved ones get a folder. `previous` is the tree this build will
+    replace; given `out`, the folder the tree goes to, each plan records its paths relative to its own folder."""
     ordered = sorted(set(paths))
-    plans: list[tuple[str, Plan]] = []
-    for done, path in enumerate(ordered, 1):
-        plans.append((path, plan_design(path, config, strict=strict, max_bytes=max_bytes)))
-        if on_design is not None:
-            on_design(done, len(ordered), path)
     if probe is not None:
-        probe.lookup_many([Path(p) for p, plan in plans if plan.ok])  # one git call per checkout, not per design
+        probe.lookup_many([Path(p) for p in ordered])  # one git call per checkout, not per design
+    before = _previous_folders(previous)
+    options = _Options(config, config_path, strict, max_bytes, previous, before, probe, out)
+    planned = list(ordered_map(partial(_plan_one, options), ordered, jobs, on_design))
 
     owners: dict[str, list[str]] = {}
-    for path, plan in plans:
-        if plan.ok:
-            owners.setdefault(feature_slug(plan.design.feature, Path(path).stem), []).append(path)
-    before = _previous_folders(previous)
+    for one in planned:
+        if one.files is not None:
+            owners.setdefault(one.slug, []).append(one.path)
 
     reports: list[DesignReport] = []
     files: dict[str, str] = {}
-    for path, plan in plans:
-        slug = feature_slug(plan.design.feature, Path(path).stem)
-        found = plan.diagnostic_values()
-        if any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found):
+    for one in planned:
+        if one.not_approved:
             # A draft is work in progress: what is wrong with it is for `planner check`, not for the build.
-            reports.append(_report(path, plan, SKIPPED, None, ()))
+            reports.append(one.report(SKIPPED, None, ()))
             continue
-        rivals = [p for p in owners.get(slug, []) if p != path]
+        found = one.diagnostics
+        rivals = [p for p in owners.get(one.slug, []) if p != one.path]
         if rivals:
             clash = error(
                 "feature-collision",
-                f"feature '{plan.design.feature}' of {path} and of {', '.join(rivals)} would both be written "
-                f"to {slug}/; give one design a distinct '# ... Design' title",
-                path,
+                f"feature '{one.feature}' of {one.path} and of {', '.join(rivals)} would both be written "
+                f"to {one.slug}/; give one design a distinct '# ... Design' title",
+                one.path,
                 1,
             )
             found = (*found, clash)
-        if plan.ok and not rivals:
-            folder = previous / slug if previous is not None else None
-            if previous is not None and not (previous / slug / "plan.md").exists() and path in before:
-                folder = previous / before[path]
-            seen, config_seen = plan, config_path
-            if out is not None:
-                # Links and recorded paths from the plan's own folder, OUT/<feature>/ (see planner.ci.paths).
-                seen, config_seen = seen_from(plan, out / slug), relative_to(config.path, out / slug)
-            shown = with_provenance(seen, Path(path), config_seen, config.sha256, probe)
-            files.update({f"{slug}/{name}": text for name, text in plan_files(shown, folder).items()})
-            reports.append(_report(path, plan, PLANNED, slug, found))
+        if one.files is not None and not rivals:
+            files.update({f"{one.slug}/{name}": text for name, text in one.files.items()})
+            reports.append(one.report(PLANNED, one.slug, found))
             continue
-        kept = _keep_previous(previous, before.get(path), files)
-        reports.append(_report(path, plan, FAILED, kept, found, kept=kept is not None))
+        kept = _keep_previous(previous, before.get(one.path), files)
+        reports.append(one.report(FAILED, kept, found, kept=kept is not None))
     build = Build(tuple(reports))
     files["index.json"] = index_json(build)
     files["index.md"] = index_markdown(build)
     return Build(build.designs, files)
 
 
-def _report(
-    path: str, plan: Plan, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic], kept: bool = False
-) -> DesignReport:
-    return DesignReport(
+@dataclass(frozen=True)
+class _Options:
+    """What planning one design of a build needs beside its path (one value, handed to each worker once)."""
+
+    config: Config
+    config_path: str
+    strict: bool
+    max_bytes: int
+    previous: Path | None
+    before: Mapping[str, str]
+    probe: GitProbe | None
+    out: Path | None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One design planned, with its folder's files when it planned cleanly; what the build keeps of it (no plan)."""
+
+    path: str
+    slug: str
+    feature: str
+    status: str | None
+    not_approved: bool
+    repos: int
+    tasks: int
+    diagnostics: tuple[Diagnostic, ...]
+    files: Mapping[str, str] | None
+
+    def report(
+        self, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic], kept: bool = False
+    ) -> DesignReport:
+        return DesignReport(
+            path=self.path,
+            feature=self.feature,
+            status=self.status,
+            outcome=outcome,
+            directory=directory,
+            repos=self.repos,
+            tasks=self.tasks,
+            diagnostics=tuple(found),
+            kept_previous=kept,
+        )
+
+
+def _plan_one(options: _Options, path: str) -> _Planned:
+    """Plan one design and, when it stands, render its folder (the build drops it if another design claims the
+    same folder): the work each process of a build does."""
+    plan = plan_design(path, options.config, strict=options.strict, max_bytes=options.max_bytes)
+    slug = feature_slug(plan.design.feature, Path(path).stem)
+    found = plan.diagnostic_values()
+    files = None
+    if plan.ok:
+        previous = options.previous
+        folder = previous / slug if previous is not None else None
+        if previous is not None and not (previous / slug / "plan.md").exists() and path in options.before:
+            folder = previous / options.before[path]
+        seen, config_seen = plan, options.config_path
+        if options.out is not None:
+            # Links and recorded paths from the plan's own folder, OUT/<feature>/ (see planner.ci.paths).
+            seen, config_seen = (
+                seen_from(plan, options.out / slug),
+                relative_to(options.config.path, options.out / slug),
+            )
+        shown = with_provenance(seen, Path(path), config_seen, options.config.sha256, options.probe)
+        files = plan_files(shown, folder)
+    return _Planned(
         path=path,
+        slug=slug,
         feature=plan.design.feature,
         status=plan.design.status,
-        outcome=outcome,
-        directory=directory,
+        not_approved=any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found),
         repos=len(plan.repos),
         tasks=sum(len(r.tasks) for r in plan.repos),
-        diagnostics=tuple(found),
-        kept_previous=kept,
+        diagnostics=found,
+        files=files,
     )
 
 

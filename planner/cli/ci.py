@@ -23,10 +23,12 @@ from planner.cli.common import (
     EXIT_USAGE,
     ConfigOption,
     DiagnosticsOption,
+    JobsOption,
     MaxBytesOption,
     StrictOption,
     _config,
     _design_paths,
+    _jobs,
     format_option,
     styled,
 )
@@ -130,6 +132,15 @@ def _render(
     return carry_over(text, old)
 
 
+def _old_text(target: Path | None) -> str | None:
+    """The file a plan replaces; a plan to stdout imports no file-tree code (ctypes, tempfile: a cold start)."""
+    if target is None:
+        return None
+    from planner.ci.tree import read_text
+
+    return read_text(target)
+
+
 def _targets(
     results: Sequence[tuple[str, Plan]],
     output: Path | None,
@@ -217,7 +228,6 @@ def run_plan(
     max_bytes: int | None = None,
 ) -> None:
     """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
-    from planner.ci.tree import read_text
     from planner.design import MAX_DESIGN_BYTES
     from planner.files import OutputError, check_output_path
     from planner.plan import plan_design
@@ -255,8 +265,7 @@ def run_plan(
     if probe is not None:
         probe.lookup_many([Path(path) for path, _, _ in targets])  # one git call per checkout, not per design
     texts = [
-        (target, _render(result, fmt, path, cfg, target, read_text(target) if target else None, probe))
-        for path, result, target in targets
+        (target, _render(result, fmt, path, cfg, target, _old_text(target), probe)) for path, result, target in targets
     ]
     if output is None:
         sys.stdout.write("".join(text for _, text in texts))
@@ -342,6 +351,7 @@ def build(
     ] = None,
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Plan every Approved design into a folder, replaced as a whole.
 
@@ -372,6 +382,7 @@ def build(
             on_design=advance,
             max_bytes=max_bytes or MAX_DESIGN_BYTES,
             out=out,
+            jobs=_jobs(jobs),
         )
     report(result.diagnostics(), diag_fmt)
     typer.echo(

@@ -23,6 +23,7 @@ __all__ = [
     "AllowOption",
     "ConfigOption",
     "DiagnosticsOption",
+    "JobsOption",
     "MaxBytesOption",
     "StrictOption",
     "format_option",
@@ -86,6 +87,19 @@ MaxBytesOption = Annotated[
         show_default=False,
     ),
 ]
+# None: every core (planner.ci.parallel.default_jobs); the output is the same whatever the number.
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help="Plan on this many processes (default: the number of cores); 1 plans in this process. "
+        "The output is the same for any number.",
+        show_default=False,
+    ),
+]
 AllowOption = Annotated[
     bool, typer.Option("--allow-unapproved", help="Plan a design whose status is not Approved (with a warning).")
 ]
@@ -120,6 +134,12 @@ def _report(diagnostics: Iterable[Diagnostic]) -> None:
 def _fail(diagnostics: Iterable[Diagnostic]) -> NoReturn:
     _report(diagnostics)
     raise typer.Exit(EXIT_ERRORS)
+
+
+def _jobs(jobs: int | None) -> int:
+    from planner.ci.parallel import default_jobs
+
+    return jobs if jobs is not None else default_jobs()
 
 
 def _config(explicit: str | None) -> Config:
