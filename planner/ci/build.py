@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from planner import __version__
-from planner.ci.progress import carry_over
-from planner.ci.provenance import GitProbe, keep_git_state, with_provenance
+from planner.ci.batch import collisions, feature_slug, output_text, plan_many
+from planner.ci.provenance import GitProbe, with_provenance
 from planner.ci.summary import design_table
-from planner.ci.tree import BUILD_MARKER, read_text
+from planner.ci.tree import BUILD_MARKER
 from planner.config import Config
 from planner.design import MAX_DESIGN_BYTES
-from planner.diagnostics import Diagnostic, Severity, error, sort_diagnostics
-from planner.files import GENERATED_MARKER
-from planner.plan import Plan, plan_design
-from planner.render import render
+from planner.diagnostics import Diagnostic, Severity, sort_diagnostics, warning
+from planner.files import GENERATED_MARKER, read_inside
+from planner.plan import Plan
 
 __all__ = [
     "INDEX_SCHEMA_VERSION",
@@ -33,12 +31,16 @@ __all__ = [
 ]
 
 INDEX_SCHEMA_VERSION = 1
-Outcome = Literal["planned", "skipped: not approved", "failed: errors"]
+Outcome = Literal["planned", "skipped: not approved", "failed: errors", "gone: design missing"]
 PLANNED: Outcome = "planned"
 SKIPPED: Outcome = "skipped: not approved"
 FAILED: Outcome = "failed: errors"
+GONE: Outcome = "gone: design missing"
 # One folder per planned design holds these three files.
 PLAN_FILES = {"plan.md": "markdown", "plan.json": "json", "graph.mmd": "mermaid"}
+# A folder name read back from an index must be one feature_slug could have made: one plain name, so
+# nothing in an edited index.json can point a read or a write outside the output tree.
+_FOLDER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class DesignReport:
     repos: int = 0
     tasks: int = 0
     diagnostics: tuple[Diagnostic, ...] = ()
-    # A failed design keeps the folder an earlier build wrote for it, so nobody's ticked boxes are lost.
+    # A design that failed, is no longer approved or is gone keeps the folder an earlier build wrote for
+    # it, so nobody's ticked boxes and notes are lost.
     kept_previous: bool = False
 
     @property
@@ -71,55 +74,85 @@ class Build:
 
     designs: tuple[DesignReport, ...]
     files: Mapping[str, str] = field(default_factory=dict)
+    # Folders of the previous tree that `prune` dropped, sorted.
+    pruned: tuple[str, ...] = ()
+    # Findings about the previous tree itself (an index entry that was not trusted).
+    problems: tuple[Diagnostic, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not any(d.outcome == FAILED for d in self.designs)
 
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return sort_diagnostics(d for report in self.designs for d in report.diagnostics)
+        return sort_diagnostics([*self.problems, *(d for report in self.designs for d in report.diagnostics)])
 
     def count(self, outcome: Outcome) -> int:
         return sum(d.outcome == outcome for d in self.designs)
 
-
-def feature_slug(feature: str, fallback: str) -> str:
-    """A feature's folder name: lower-case ASCII letters and digits joined by '-' ('Workflow Schedules' ->
-    'workflow-schedules'); from the file name when the feature has none."""
-    for text in (feature, fallback):
-        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-        slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-        if slug:
-            return slug[:80].rstrip("-")
-    return "design"
+    @property
+    def kept(self) -> int:
+        return sum(d.kept_previous for d in self.designs)
 
 
-def plan_files(plan: Plan, previous: Path | None) -> dict[str, str]:
-    """A planned design's three files, carrying over the progress and git state of a previous folder."""
+def plan_files(plan: Plan, previous: Path | None, folder: str | None = None) -> dict[str, str]:
+    """A planned design's three files, carrying over the progress and git state of a previous folder
+    (`previous / folder`, read without following symlinks; `previous` itself when no folder is given)."""
     files: dict[str, str] = {}
     for name, fmt in PLAN_FILES.items():
-        old = read_text(previous / name) if previous is not None else None
-        if fmt == "json":
-            files[name] = render(keep_git_state(plan, old), fmt)
-        elif fmt == "markdown":
-            files[name] = carry_over(render(plan, fmt), old)
+        if previous is None:
+            old = None
         else:
-            files[name] = render(plan, fmt)
+            old = read_inside(previous, f"{folder}/{name}") if folder else read_inside(previous, name)
+        files[name] = output_text(plan, fmt, old)
     return files
 
 
-def _previous_folders(previous: Path | None) -> dict[str, str]:
-    """Design path -> folder, from the index of the tree being replaced."""
-    text = read_text(previous / "index.json") if previous is not None else None
+@dataclass(frozen=True)
+class _Previous:
+    """What the tree being replaced says: design path -> its folder and feature, only trusted folder names."""
+
+    root: Path | None
+    folders: Mapping[str, str]
+    features: Mapping[str, str]
+    problems: tuple[Diagnostic, ...]
+
+    def files(self, folder: str) -> dict[str, str]:
+        """The plan files of one of its folders that are regular files."""
+        if self.root is None:
+            return {}
+        found = {name: read_inside(self.root, f"{folder}/{name}") for name in PLAN_FILES}
+        return {f"{folder}/{name}": text for name, text in found.items() if text is not None}
+
+
+def _read_previous(previous: Path | None) -> _Previous:
+    text = read_inside(previous, "index.json") if previous is not None else None
     try:
         data = json.loads(text) if text else {}
-        return {
-            str(d["path"]): str(d["directory"])
-            for d in data.get("designs", [])
-            if isinstance(d, dict) and d.get("directory")
-        }
-    except (ValueError, AttributeError, TypeError, KeyError):
-        return {}
+        entries = [d for d in data.get("designs", []) if isinstance(d, dict) and d.get("directory")]
+    except (ValueError, AttributeError, TypeError):
+        entries = []
+    folders: dict[str, str] = {}
+    features: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    shown = f"{previous}/index.json"
+    for entry in entries:
+        path, folder = str(entry.get("path")), entry.get("directory")
+        if not isinstance(folder, str) or len(folder) > 80 or not _FOLDER.fullmatch(folder):
+            message = f"ignored the folder {folder!r} recorded for {path}: not a plain folder name planner writes"
+            problems.append(warning("index-directory", message, shown, 1))
+            continue
+        folders[path] = folder
+        features[path] = str(entry.get("feature") or "")
+    return _Previous(previous, folders, features, tuple(problems))
+
+
+def _source(prev: _Previous, path: str, slug: str, current: set[str]) -> str | None:
+    """The folder whose progress a planned design carries over: the one the previous index recorded for
+    it, else its feature's folder when no design still in the batch owns that one."""
+    if path in prev.folders:
+        return prev.folders[path]
+    owner = next((p for p, f in prev.folders.items() if f == slug), None)
+    return slug if owner is None or owner not in current else None
 
 
 def build_plans(
@@ -132,60 +165,73 @@ def build_plans(
     probe: GitProbe | None = None,
     on_design: Callable[[int, int, str], None] | None = None,
     max_bytes: int = MAX_DESIGN_BYTES,
+    prune: bool = False,
 ) -> Build:
-    """Plan every design; approved ones get a folder. `previous` is the tree this build will replace."""
+    """Plan every design; approved ones get a folder. `previous` is the tree this build will replace: the
+    folder of a design that fails, is no longer approved or is gone is kept unless `prune` (then listed)."""
     ordered = sorted(set(paths))
-    plans: list[tuple[str, Plan]] = []
-    for done, path in enumerate(ordered, 1):
-        plans.append((path, plan_design(path, config, strict=strict, max_bytes=max_bytes)))
-        if on_design is not None:
-            on_design(done, len(ordered), path)
+    plans = plan_many(ordered, config, strict=strict, max_bytes=max_bytes, on_design=on_design)
     if probe is not None:
         probe.lookup_many([Path(p) for p, plan in plans if plan.ok])  # one git call per checkout, not per design
-
-    owners: dict[str, list[str]] = {}
-    for path, plan in plans:
-        if plan.ok:
-            owners.setdefault(feature_slug(plan.design.feature, Path(path).stem), []).append(path)
-    before = _previous_folders(previous)
+    slugs = {path: feature_slug(plan.design.feature, Path(path).stem) for path, plan in plans}
+    clashes = collisions([(p, plan.design.feature, f"{slugs[p]}/") for p, plan in plans if plan.ok])
+    prev = _read_previous(previous)
+    current = set(ordered)
 
     reports: list[DesignReport] = []
     files: dict[str, str] = {}
+    leftovers: list[tuple[DesignReport, bool]] = []  # (report, droppable by prune), kept after all writes
     for path, plan in plans:
-        slug = feature_slug(plan.design.feature, Path(path).stem)
         found = plan.diagnostic_values()
         if any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found):
             # A draft is work in progress: what is wrong with it is for `planner check`, not for the build.
-            reports.append(_report(path, plan, SKIPPED, None, ()))
+            leftovers.append((_report(path, plan, SKIPPED, None, ()), True))
             continue
-        rivals = [p for p in owners.get(slug, []) if p != path]
-        if rivals:
-            clash = error(
-                "feature-collision",
-                f"feature '{plan.design.feature}' of {path} and of {', '.join(rivals)} would both be written "
-                f"to {slug}/; give one design a distinct '# ... Design' title",
-                path,
-                1,
-            )
-            found = (*found, clash)
-        if plan.ok and not rivals:
-            folder = previous / slug if previous is not None else None
-            if previous is not None and not (previous / slug / "plan.md").exists() and path in before:
-                folder = previous / before[path]
+        clash = [d for d in clashes if d.path == path]
+        if plan.ok and not clash:
+            slug = slugs[path]
             shown = with_provenance(plan, Path(path), config_path, config.sha256, probe)
-            files.update({f"{slug}/{name}": text for name, text in plan_files(shown, folder).items()})
+            folder = _source(prev, path, slug, current)
+            written = plan_files(shown, previous, folder) if folder else plan_files(shown, None)
+            files.update({f"{slug}/{name}": text for name, text in written.items()})
             reports.append(_report(path, plan, PLANNED, slug, found))
             continue
-        kept = _keep_previous(previous, before.get(path), files)
-        reports.append(_report(path, plan, FAILED, kept, found, kept=kept is not None))
-    build = Build(tuple(reports))
+        leftovers.append((_report(path, plan, FAILED, None, (*found, *clash)), False))
+    for path in sorted(set(prev.folders) - current):
+        gone = DesignReport(path, prev.features[path], None, GONE, None)
+        leftovers.append((gone, True))
+    pruned: list[str] = []
+    for report, droppable in leftovers:
+        folder = prev.folders.get(report.path)
+        kept = prev.files(folder) if folder and not any(k.startswith(f"{folder}/") for k in files) else {}
+        if kept and prune and droppable:
+            pruned.append(folder or "")
+            kept = {}
+        files.update(kept)
+        if kept or report.outcome != GONE:
+            reports.append(_kept(report, folder) if kept else report)
+    build = Build(tuple(sorted(reports, key=lambda r: r.path)), problems=prev.problems)
     files["index.json"] = index_json(build)
     files["index.md"] = index_markdown(build)
-    return Build(build.designs, files)
+    return Build(build.designs, files, tuple(sorted(pruned)), prev.problems)
+
+
+def _kept(report: DesignReport, folder: str | None) -> DesignReport:
+    return DesignReport(
+        report.path,
+        report.feature,
+        report.status,
+        report.outcome,
+        folder,
+        report.repos,
+        report.tasks,
+        report.diagnostics,
+        kept_previous=True,
+    )
 
 
 def _report(
-    path: str, plan: Plan, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic], kept: bool = False
+    path: str, plan: Plan, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic]
 ) -> DesignReport:
     return DesignReport(
         path=path,
@@ -196,18 +242,7 @@ def _report(
         repos=len(plan.repos),
         tasks=sum(len(r.tasks) for r in plan.repos),
         diagnostics=tuple(found),
-        kept_previous=kept,
     )
-
-
-def _keep_previous(previous: Path | None, folder: str | None, files: dict[str, str]) -> str | None:
-    if previous is None or folder is None or any(k.startswith(f"{folder}/") for k in files):
-        return None
-    kept = {name: read_text(previous / folder / name) for name in PLAN_FILES}
-    if any(text is None for text in kept.values()):
-        return None
-    files.update({f"{folder}/{name}": text for name, text in kept.items() if text is not None})
-    return folder
 
 
 def index_json(build: Build) -> str:
@@ -221,6 +256,8 @@ def index_json(build: Build) -> str:
             "planned": build.count(PLANNED),
             "skipped": build.count(SKIPPED),
             "failed": build.count(FAILED),
+            "gone": build.count(GONE),
+            "kept_previous": build.kept,
         },
         "designs": [
             {
@@ -253,8 +290,18 @@ def index_markdown(build: Build) -> str:
         "",
         f"Built by planner {__version__} from {len(build.designs)} design docs: "
         f"{build.count(PLANNED)} planned, {build.count(SKIPPED)} skipped (not approved), "
-        f"{build.count(FAILED)} failed (errors).",
+        f"{build.count(FAILED)} failed (errors).{_kept_note(build)}",
         "",
         *design_table(build.designs, link=True),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _kept_note(build: Build) -> str:
+    """Said only when it happened, so an ordinary index reads as before."""
+    if not build.kept:
+        return ""
+    return (
+        f" {build.kept} kept the plan folder of an earlier build (failed, no longer approved, or the design "
+        "is gone); `planner build --prune` drops those of designs not approved or gone."
+    )

@@ -26,10 +26,13 @@ from planner.cli.common import (
     StrictOption,
     _config,
     _design_paths,
+    _fail,
+    _report,
 )
-from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics, warning
+from planner.diagnostics import Diagnostic, error, has_errors, one_line, printable, warning
 
 if TYPE_CHECKING:
+    from planner.ci.build import Build
     from planner.ci.provenance import GitProbe
     from planner.config import Config
     from planner.plan import Plan
@@ -45,25 +48,13 @@ _EXTENSIONS = {"markdown": ".md", "json": ".json", "mermaid": ".mmd"}
 
 
 def report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
-    """Diagnostics on stderr: `PATH:LINE: severity: message [code]`, or GitHub workflow commands."""
-    if fmt == "github":
-        from planner.ci.annotations import workflow_commands
-
-        lines = workflow_commands(diagnostics)
-    else:
-        lines = [d.format() for d in sort_diagnostics(diagnostics)]
-    for line in lines:
-        typer.echo(line, err=True)
+    """Diagnostics on stderr (see planner.cli.common._report, the one helper every command uses)."""
+    _report(diagnostics, fmt)
 
 
 def _usage(message: str) -> NoReturn:
-    typer.echo(f"planner: {message}", err=True)
+    typer.echo(f"planner: {printable(message)}", err=True)
     raise typer.Exit(EXIT_USAGE)
-
-
-def _fail(diagnostics: Iterable[Diagnostic], fmt: str) -> NoReturn:
-    report(diagnostics, fmt)
-    raise typer.Exit(EXIT_ERRORS)
 
 
 @contextmanager
@@ -101,21 +92,45 @@ def _probe() -> GitProbe:
     return GitProbe(os.environ)
 
 
-def _render(plan: Plan, fmt: str, design: str, cfg: Config, old: str | None, probe: GitProbe | None) -> str:
-    from planner.render import render
+def _plan_usage(several: bool, output: Path | None, *, check: bool, force: bool, fmt: str) -> None:
+    if check and output is None:
+        _usage("--check compares with the file(s) on disk: give --output")
+    if several and (output is None or not output.is_dir()):
+        _usage("several designs are planned into a folder: give --output DIR (an existing folder)")
+    if output is not None and not several:
+        from planner.files import OutputError, check_output_path
 
-    # Imports per format: a cold `planner plan --format json` loads no Markdown machinery (bench/cold_start.py).
-    if fmt == "json":
-        from planner.ci.provenance import keep_git_state, with_provenance
+        try:
+            check_output_path(output, force=force)
+        except OutputError as exc:
+            _fail([error("output", str(exc), str(output), 1)], fmt)
 
-        recorded = with_provenance(plan, Path(design), _config_shown(cfg), cfg.sha256, probe)
-        return render(keep_git_state(recorded, old), fmt)
-    text = render(plan, fmt)
-    if fmt != "markdown":
-        return text
-    from planner.ci.progress import carry_over
 
-    return carry_over(text, old)
+def _targets(results: Sequence[tuple[str, Plan]], output: Path | None, several: bool, fmt: str) -> list[Path | None]:
+    """Where each plan goes: stdout (None), the one --output file, or a file per feature in --output DIR."""
+    if not several or output is None:
+        return [output for _ in results]
+    from planner.ci.batch import feature_slug  # only for a folder of plans (a cold start pays for it)
+
+    ext = _EXTENSIONS.get(fmt, f".{fmt}")
+    return [output / (feature_slug(plan.design.feature, Path(path).stem) + ext) for path, plan in results]
+
+
+def _unwritable(
+    results: Sequence[tuple[str, Plan]], targets: Sequence[Path | None], cfg: Config, force: bool
+) -> list[Diagnostic]:
+    """Before any file is written: a target that is an input (or links to one) would destroy it."""
+    from planner.files import OutputError, check_output_path
+
+    found: list[Diagnostic] = []
+    for (path, _), target in zip(results, targets, strict=True):
+        if target is None:
+            continue
+        try:
+            check_output_path(target, force=force, inputs={"design doc": path, "repo config": cfg.path})
+        except OutputError as exc:
+            found.append(error("output", str(exc), str(target), 1))
+    return found
 
 
 def run_plan(
@@ -132,84 +147,62 @@ def run_plan(
     max_bytes: int | None = None,
 ) -> None:
     """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
-    from planner.ci.tree import file_diff, read_text
+    from planner.ci.batch import collisions, output_text, plan_many, with_recorded
+    from planner.ci.tree import file_diff
     from planner.design import MAX_DESIGN_BYTES
-    from planner.files import OutputError, check_output_path, write_atomic
-    from planner.plan import plan_design
+    from planner.files import read_regular
 
     several = len(designs) > 1 or any(Path(d).is_dir() for d in designs)
-    if check and output is None:
-        _usage("--check compares with the file(s) on disk: give --output")
-    if several and (output is None or not output.is_dir()):
-        _usage("several designs are planned into a folder: give --output DIR (an existing folder)")
-    if output is not None and not several:
-        try:
-            check_output_path(output, force=force)
-        except OutputError as exc:
-            _fail([error("output", str(exc), str(output), 1)], diagnostics)
+    _plan_usage(several, output, check=check, force=force, fmt=diagnostics)
     paths, problems = _design_paths(designs)
     cfg = _config(config)
     with progress(len(paths), "planning") as advance:
-        results: list[tuple[str, Plan]] = []
-        for done, path in enumerate(paths, 1):
-            limit = max_bytes or MAX_DESIGN_BYTES
-            results.append(
-                (path, plan_design(path, cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=limit))
-            )
-            if advance is not None:
-                advance(done, len(paths), path)
+        results = plan_many(
+            paths,
+            cfg,
+            allow_unapproved=allow_unapproved,
+            strict=strict,
+            max_bytes=max_bytes or MAX_DESIGN_BYTES,
+            on_design=advance,
+        )
+    targets = _targets(results, output, several, fmt)
     found = [*problems, *(d for _, r in results for d in r.diagnostic_values())]
-    targets: list[tuple[str, Plan, Path | None]] = []
-    owners: dict[Path, str] = {}
-    for path, result in results:
-        target = output
-        if several and output is not None:
-            from planner.ci.build import feature_slug  # only for a folder of plans (a cold start pays for it)
-
-            name = feature_slug(result.design.feature, Path(path).stem) + _EXTENSIONS.get(fmt, f".{fmt}")
-            target = output / name
-            if target in owners:
-                found.append(
-                    error(
-                        "feature-collision",
-                        f"{path} and {owners[target]} would both be written to {target}; "
-                        "give one design a distinct '# ... Design' title",
-                        path,
-                        1,
-                    )
-                )
-            owners.setdefault(target, path)
-        if target is not None and not check:
-            # Before any file is written: a target that is an input (or links to one) would destroy it.
-            try:
-                check_output_path(target, force=force, inputs={"design doc": path, "repo config": cfg.path})
-            except OutputError as exc:
-                found.append(error("output", str(exc), str(target), 1))
-        targets.append((path, result, target))
+    if several:
+        found += collisions([(p, r.design.feature, str(t)) for (p, r), t in zip(results, targets, strict=True)])
+    if not check:
+        found += _unwritable(results, targets, cfg, force)
     report(found, diagnostics)
     if has_errors(found):
         raise typer.Exit(EXIT_ERRORS)
 
     probe = _probe() if fmt == "json" else None
     if probe is not None:
-        probe.lookup_many([Path(path) for path, _, _ in targets])  # one git call per checkout, not per design
-    texts = [
-        (target, _render(result, fmt, path, cfg, read_text(target) if target else None, probe))
-        for path, result, target in targets
-    ]
+        probe.lookup_many([Path(path) for path, _ in results])  # one git call per checkout, not per design
+    texts: list[tuple[Path | None, str | None, str]] = []
+    for (path, result), target in zip(results, targets, strict=True):
+        # Never through a symlink unless --force writes through it; never a device or FIFO.
+        old = read_regular(target, follow=force and not check) if target is not None else None
+        shown = with_recorded(result, fmt, Path(path), _config_shown(cfg), cfg.sha256, probe)
+        texts.append((target, old, output_text(shown, fmt, old)))
     if output is None:
-        sys.stdout.write("".join(text for _, text in texts))
+        sys.stdout.write(printable("".join(text for _, _, text in texts)))
         return
     if check:
-        diff = "".join(file_diff(str(target), read_text(target) if target else None, text) for target, text in texts)
-        sys.stdout.write(diff)
+        diff = "".join(file_diff(str(target), old, text) for target, old, text in texts)
+        sys.stdout.write(printable(diff))
         raise typer.Exit(EXIT_CHANGED if diff else EXIT_OK)
+    _write_all([(target, text) for target, _, text in texts], force, diagnostics)
+
+
+def _write_all(texts: Sequence[tuple[Path | None, str]], force: bool, fmt: str) -> None:
+    from planner.files import OutputError, write_atomic
+
     for target, text in texts:
         assert target is not None
         try:
             write_atomic(target, text, force=force)
         except (OutputError, OSError) as exc:
-            _fail([error("output", str(exc), str(target), 1)], diagnostics)
+            _fail([error("output", str(exc), str(target), 1)], fmt)
 
 
 def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
@@ -222,8 +215,7 @@ def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
 
 
 def _write_summary(text: str, fmt: str) -> None:
-    from planner.ci.tree import read_text
-    from planner.files import OutputError, write_atomic
+    from planner.files import OutputError, read_regular, write_atomic
 
     target = os.environ.get(SUMMARY_ENV)
     if not target:
@@ -231,7 +223,7 @@ def _write_summary(text: str, fmt: str) -> None:
     path = Path(target)
     try:
         # The runner hands each step its own file; keep whatever the step wrote there before us.
-        write_atomic(path, (read_text(path) or "") + text)
+        write_atomic(path, (read_regular(path) or "") + text)
     except (OutputError, OSError) as exc:
         report([warning("step-summary", f"cannot write the job summary: {exc}", target, 1)], fmt)
 
@@ -257,12 +249,17 @@ def build(
     fmt: Annotated[DiagnosticsFormat, typer.Option("--format", "-f", help="Diagnostics format.")] = "text",
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Drop (and list) the kept plan folders of designs no longer approved or gone; "
+            "without it they are kept, with their ticks and notes.",
+        ),
+    ] = False,
 ) -> None:
     """Plan every approved design into OUT/<feature>/ (plan.md, plan.json, graph.mmd) with OUT/index.md and .json."""
-    from planner.ci.build import FAILED, PLANNED, SKIPPED, build_plans
-    from planner.ci.summary import step_summary
-    from planner.ci.tree import replace_tree, tree_diff
-    from planner.design import MAX_DESIGN_BYTES
+    from planner.ci.tree import check_out, output_lock
     from planner.files import OutputError
 
     diag_fmt = str(getattr(fmt, "value", fmt))
@@ -272,6 +269,31 @@ def build(
     if has_errors(problems):
         _fail(problems, diag_fmt)
     cfg = _config(config)
+    try:
+        # The same rules for reading (--check) as for writing: never through a symlink, never a file.
+        check_out(out, writing=not check)
+        if check:
+            _build_check(paths, cfg, out, strict=strict, max_bytes=max_bytes, fmt=diag_fmt)
+        with output_lock(out, on_wait=_waiting):
+            _build_write(paths, cfg, out, strict=strict, max_bytes=max_bytes, prune=prune, fmt=diag_fmt)
+    except (OutputError, OSError) as exc:
+        _fail([error("output", str(exc), str(out), 1)], diag_fmt)
+
+
+def _waiting(lock: Path) -> None:
+    typer.echo(
+        f"planner build: another build is writing this output folder (it holds {printable(str(lock))}); "
+        "waiting for it to finish",
+        err=True,
+    )
+
+
+def _run_build(
+    paths: list[str], cfg: Config, out: Path, *, strict: bool, max_bytes: int | None, prune: bool, fmt: str
+) -> Build:
+    from planner.ci.build import FAILED, GONE, PLANNED, SKIPPED, build_plans
+    from planner.design import MAX_DESIGN_BYTES
+
     previous = out if out.is_dir() and not out.is_symlink() else None
     with progress(len(paths), "planning") as advance:
         result = build_plans(
@@ -283,26 +305,44 @@ def build(
             probe=_probe(),
             on_design=advance,
             max_bytes=max_bytes or MAX_DESIGN_BYTES,
+            prune=prune,
         )
-    report(result.diagnostics(), diag_fmt)
+    report(result.diagnostics(), fmt)
+    kept = f", {result.kept} kept from an earlier build" if result.kept else ""
+    gone = f", {result.count(GONE)} gone" if result.count(GONE) else ""
     typer.echo(
         f"planner build: {len(result.designs)} design doc(s): {result.count(PLANNED)} planned, "
-        f"{result.count(SKIPPED)} skipped (not approved), {result.count(FAILED)} failed",
+        f"{result.count(SKIPPED)} skipped (not approved), {result.count(FAILED)} failed{gone}{kept}",
         err=True,
     )
-    if check:
-        diff = tree_diff(out, result.files)
-        _write_summary(step_summary(result, drift=bool(diff)), diag_fmt)
-        if not result.ok:
-            raise typer.Exit(EXIT_ERRORS)
-        sys.stdout.write(diff)
-        raise typer.Exit(EXIT_CHANGED if diff else EXIT_OK)
+    return result
+
+
+def _build_check(paths: list[str], cfg: Config, out: Path, *, strict: bool, max_bytes: int | None, fmt: str) -> None:
+    from planner.ci.summary import step_summary
+    from planner.ci.tree import tree_diff
+
+    result = _run_build(paths, cfg, out, strict=strict, max_bytes=max_bytes, prune=False, fmt=fmt)
+    diff = tree_diff(out, result.files)
+    _write_summary(step_summary(result, drift=bool(diff)), fmt)
+    if not result.ok:
+        raise typer.Exit(EXIT_ERRORS)
+    sys.stdout.write(printable(diff))
+    raise typer.Exit(EXIT_CHANGED if diff else EXIT_OK)
+
+
+def _build_write(
+    paths: list[str], cfg: Config, out: Path, *, strict: bool, max_bytes: int | None, prune: bool, fmt: str
+) -> None:
+    from planner.ci.summary import step_summary
+    from planner.ci.tree import replace_tree
+
+    result = _run_build(paths, cfg, out, strict=strict, max_bytes=max_bytes, prune=prune, fmt=fmt)
     pause = os.environ.get(PAUSE_ENV)
-    try:
-        replace_tree(out, result.files, before_swap=_pause_before_swap(pause) if pause else None)
-    except (OutputError, OSError) as exc:
-        _fail([error("output", str(exc), str(out), 1)], diag_fmt)
-    _write_summary(step_summary(result), diag_fmt)
+    replace_tree(out, result.files, before_swap=_pause_before_swap(pause) if pause else None, locked=True)
+    for folder in result.pruned:
+        typer.echo(f"planner build: --prune dropped {printable(str(out / folder))}/", err=True)
+    _write_summary(step_summary(result), fmt)
     if not result.ok:
         raise typer.Exit(EXIT_ERRORS)
 
@@ -313,9 +353,9 @@ def verify(
 ) -> None:
     """Exit 0 when the design and config still hash as the plan recorded, 2 when either changed, 1 if missing."""
     from planner.ci.provenance import PlanFileError, verify_plan
-    from planner.ci.tree import read_text
+    from planner.files import read_regular
 
-    text = read_text(plan_file) if plan_file.is_file() else None
+    text = read_regular(plan_file)
     if text is None:
         _fail([error("not-found", "no such plan file; give a JSON plan", str(plan_file), 1)], "text")
     try:
