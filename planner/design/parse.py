@@ -9,7 +9,7 @@ from planner.design.model import DesignDoc
 from planner.design.reader import _Reader
 from planner.design.rules import _LEFTOVER_HINT, _feature, _may_leave
 from planner.design.sections import read_tokens
-from planner.design.structure import _READ_SECTIONS, _plain, _section_key, _sections
+from planner.design.structure import _READ_SECTIONS, _plain, _section_key, _sections, _shown
 from planner.diagnostics import Diagnostic
 
 __all__ = [
@@ -44,7 +44,7 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
         status_line = status_section.line
         for token in status_section.tokens:
             if token["type"] in ("paragraph", "block_text"):
-                status = _plain(inline(token["text"].split("\n", 1)[0])).strip() or None
+                status = _shown(token["text"].split("\n", 1)[0]).strip() or None
                 status_line = token[LINE]
                 break
 

@@ -25,7 +25,17 @@ from planner.design.rules import (
     _strip_separator,
     path_problem,
 )
-from planner.design.structure import _code_line, _fence_language, _item_text, _items, _plain, _Section, _texts, _walk
+from planner.design.structure import (
+    _code_line,
+    _fence_language,
+    _item_text,
+    _items,
+    _plain,
+    _Section,
+    _shown,
+    _texts,
+    _walk,
+)
 from planner.diagnostics import Diagnostic, error, warning
 
 __all__: list[str] = []
@@ -54,6 +64,9 @@ class _Reader:
                 continue
             for offset, raw in enumerate(token["text"].split("\n")):
                 m = _FIELD.match(_plain(inline(raw)).strip()) if ":" in raw else None
+                if m and m.group(1).lower() == "status":
+                    # The approval gate reads the status as rendered: `~~Approved~~ Draft` is a Draft.
+                    m = _FIELD.match(_shown(raw).strip())
                 if m and m.group(1).lower() not in fields:
                     fields[m.group(1).lower()] = (m.group(2).strip(), token[LINE] + offset)
         return fields
