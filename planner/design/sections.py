@@ -78,8 +78,12 @@ class _Scan:
         start = self.text.rfind("\n", 0, pos - 1) + 1
         return not self.text[start : pos - 1].strip(" \t\v\f")
 
-    def opaque_end(self, pos: int) -> int:
-        """Where the block of lines starting at pos ends: at the next blank line."""
+    def opaque_end(self, pos: int, known: int) -> int:
+        """Where the block of lines starting at pos ends: at the next blank line. `known` is the end found
+        from an earlier line: no blank line lies before it, so it stands for any pos before it (no rescan
+        per line of a long run)."""
+        if pos < known:
+            return known
         m = _BLANK.search(self.text, pos)
         return m.start() if m else len(self.text)
 
@@ -96,7 +100,10 @@ class _Scan:
         """
         text = self.text
         found: list[int] = []
+        scanned = 0  # lines before this were scanned from an earlier quote line of the same run
         for quote in _QUOTE_LINE.finditer(text):
+            if quote.start() < scanned:
+                continue  # the scan from here would stop where the last one did: linear, not quadratic
             pos = text.find("\n", quote.start()) + 1
             while 0 < pos < len(text):
                 end = text.find("\n", pos)
@@ -107,6 +114,7 @@ class _Scan:
                     found.append(pos)
                     break
                 pos = end + 1
+            scanned = pos if pos > 0 else len(text)
         return sorted(found)
 
     def run(self) -> None:
@@ -148,7 +156,7 @@ class _Scan:
                 marker = html.group(0).strip()
                 closer = _html_closer(marker)
                 if closer is None:
-                    opaque_to = max(opaque_to, self.opaque_end(end))
+                    opaque_to = self.opaque_end(end, opaque_to)
                     continue
                 if indent or in_opaque or not (self.prev_blank(pos) or _BLOCK_HTML.match(line)):
                     # Under text, `<pre>` (no space after the name) is no break for a list item or quote,
@@ -164,7 +172,7 @@ class _Scan:
                 if ref is not None:
                     if "\n" in ref.group(0):
                         return self.give_up()  # mistune lets a label run over lines, even blank ones
-                    opaque_to = max(opaque_to, self.opaque_end(end))
+                    opaque_to = self.opaque_end(end, opaque_to)
                 continue
 
             if first == "#":
