@@ -10,6 +10,7 @@ from enum import Enum
 __all__ = [
     "Diagnostic",
     "Severity",
+    "displayable",
     "error",
     "has_errors",
     "note",
@@ -61,16 +62,26 @@ _IN_TEXT = {c: e for c, e in _CONTROL.items() if c != 0x0A}
 _COMMAND = re.compile(r"^([ \t]*):(?=:)", re.M)
 
 
+def displayable(text: str) -> str:
+    """Text that can be encoded as UTF-8: a file name's undecodable bytes (Python keeps them as lone
+    surrogates) become U+FFFD, so a design named with invalid UTF-8 is shown, not a traceback."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "replace")
+    return data.decode("utf-8", "replace")
+
+
 def one_line(text: str) -> str:
     """Text safe to print as (part of) one line: control characters and line separators escaped."""
-    return text.translate(_CONTROL)
+    return displayable(text).translate(_CONTROL)
 
 
 def printable(text: str) -> str:
     """Text safe to print to a terminal or CI log as it is: control characters (CR and the line separators
     included) escaped, and no line starting with `::`, which a CI runner would run as a workflow command
     (its first `:` is shown as `\\x3a`)."""
-    return _COMMAND.sub(r"\1\\x3a", text.translate(_IN_TEXT))
+    return _COMMAND.sub(r"\1\\x3a", displayable(text).translate(_IN_TEXT))
 
 
 def error(code: str, message: str, path: str, line: int) -> Diagnostic:

@@ -170,13 +170,16 @@ def build_plans(
     """Plan every design; approved ones get a folder. `previous` is the tree this build will replace: the
     folder of a design that fails, is no longer approved or is gone is kept unless `prune` (then listed)."""
     ordered = sorted(set(paths))
-    plans = plan_many(ordered, config, strict=strict, max_bytes=max_bytes, on_design=on_design)
+    planned = plan_many(ordered, config, strict=strict, max_bytes=max_bytes, on_design=on_design)
     if probe is not None:
-        probe.lookup_many([Path(p) for p, plan in plans if plan.ok])  # one git call per checkout, not per design
+        probe.lookup_many([Path(p) for p, plan in planned if plan.ok])  # one git call per checkout, not per design
+    # Reported by the path as shown (a file name that is not UTF-8 shows U+FFFD); read by the real one.
+    real = {plan.design.path: path for path, plan in planned}
+    plans = [(plan.design.path, plan) for _, plan in planned]
     slugs = {path: feature_slug(plan.design.feature, Path(path).stem) for path, plan in plans}
     clashes = collisions([(p, plan.design.feature, f"{slugs[p]}/") for p, plan in plans if plan.ok])
     prev = _read_previous(previous)
-    current = set(ordered)
+    current = set(real)
 
     reports: list[DesignReport] = []
     files: dict[str, str] = {}
@@ -190,7 +193,7 @@ def build_plans(
         clash = [d for d in clashes if d.path == path]
         if plan.ok and not clash:
             slug = slugs[path]
-            shown = with_provenance(plan, Path(path), config_path, config.sha256, probe)
+            shown = with_provenance(plan, Path(real[path]), config_path, config.sha256, probe)
             folder = _source(prev, path, slug, current)
             written = plan_files(shown, previous, folder) if folder else plan_files(shown, None)
             files.update({f"{slug}/{name}": text for name, text in written.items()})

@@ -109,9 +109,9 @@ class LineState(BlockState):
             self.tokens[-1][LINE] = self.line_at(self.cursor)
 
 
-# mistune's thematic break, setext underline and blank lines repeat a group per character or line, and Python's regex engine
-# keeps state per repetition: a 5 MiB line of `*` or `=` took gigabytes. The same languages, with character
-# classes instead (the setext group still captures the last character, which sets the level).
+# mistune's thematic break, setext underline and blank lines repeat a group per character or line, and
+# Python's regex engine keeps state per repetition: a 5 MiB line of `*` or `=` took gigabytes. The same
+# languages, with character classes instead (the setext group still captures the last character: the level).
 _FLAT_RULES = {
     "thematic_break": r"^ {0,3}(-[ \t]*-[ \t]*-[- \t]*|_[ \t]*_[ \t]*_[_ \t]*|\*[ \t]*\*[ \t]*\*[* \t]*)$",
     "setex_heading": r"^ {0,3}[=-]*(?P<setext_1>[=-])[ \t]*$",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from planner.config import Config, load_config
 from planner.design import MAX_DESIGN_BYTES, DesignDoc, load_design
-from planner.diagnostics import Diagnostic, error, sort_diagnostics, strictened, warning
+from planner.diagnostics import Diagnostic, displayable, error, sort_diagnostics, strictened, warning
 from planner.graph import plan_order
 from planner.plan.model import (
     ContextModel,
@@ -75,7 +75,7 @@ def plan_design(
 def _plan_design(
     path: str | Path, config: Config | str | Path, *, allow_unapproved: bool, strict: bool, max_bytes: int
 ) -> Plan:
-    shown = str(path)
+    shown = displayable(str(path))  # a file name that is not valid UTF-8 is shown with U+FFFD
     if not isinstance(config, Config):
         loaded, config_problems = load_config(config)
         if loaded is None:
