@@ -46,10 +46,9 @@ class Diagnostic:
     def format(self) -> str:
         """One line, always: a path or message with a line break could forge a second diagnostic
         (or, in a CI log, a `::workflow-command`)."""
-        path = one_line(self.path)
-        if path.lstrip().startswith("::"):
-            path = "./" + path  # the same file, and no line a CI runner reads as `::command`
-        return f"{path}:{self.line}: {self.severity.value}: {one_line(self.message)} [{self.code}]"
+        line = f"{one_line(self.path)}:{self.line}: {self.severity.value}: {one_line(self.message)} [{self.code}]"
+        # `./` names the same file, and makes it no line a CI runner reads as a `::command`.
+        return "./" + line if line.lstrip().startswith("::") else line
 
 
 # C0 and C1 control characters (tab excepted; ESC and CSI start terminal escapes) and Unicode line
