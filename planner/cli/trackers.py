@@ -12,7 +12,7 @@ import typer
 
 from planner.cli import export_app, sync_app
 from planner.cli.common import EXIT_ERRORS, AllowOption, ConfigOption, StrictOption, _config, _fail, _report
-from planner.diagnostics import error, has_errors
+from planner.diagnostics import error, has_errors, printable
 
 if TYPE_CHECKING:
     from planner.config import Config
@@ -128,11 +128,11 @@ def sync_github(
                 client,
                 dry_run=dry_run,
                 close_removed=close_removed,
-                report=lambda action: typer.echo(action.format(dry_run)),
+                report=lambda action: typer.echo(printable(action.format(dry_run))),
             )
     except GitHubError as exc:
         _fail([error("github", str(exc), design, 1)])
-    typer.echo(done.summary())
+    typer.echo(printable(done.summary()))
 
 
 # -- Taskwarrior and Jira ------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def sync_taskwarrior(
         runner = SubprocessRunner(env, binary=task_binary)
         done = sync_plan(result, runner, dry_run=dry_run, delete_removed=delete_removed)
     if done.changes or not has_errors(done.diagnostics):
-        sys.stdout.write(format_result(done))
+        sys.stdout.write(printable(format_result(done)))
     _report(done.diagnostics)
     if has_errors(done.diagnostics):
         raise typer.Exit(EXIT_ERRORS)
