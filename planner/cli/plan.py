@@ -86,23 +86,23 @@ def check(
     max_bytes: MaxBytesOption = None,
 ) -> None:
     """Lint design docs without writing anything; exit 1 when any has errors."""
+    from planner.ci.batch import plan_many
     from planner.cli.ci import progress
     from planner.cli.ci import report as report_diagnostics
     from planner.design import MAX_DESIGN_BYTES
-    from planner.plan import plan_design
 
     paths, problems = _design_paths(designs)
     cfg = _config(config)
-    results = []
     with progress(len(paths), "checking") as advance:
-        for done, p in enumerate(paths, 1):
-            results.append(
-                plan_design(
-                    p, cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=max_bytes or MAX_DESIGN_BYTES
-                )
-            )
-            if advance is not None:
-                advance(done, len(paths), p)
+        planned = plan_many(
+            paths,
+            cfg,
+            allow_unapproved=allow_unapproved,
+            strict=strict,
+            max_bytes=max_bytes or MAX_DESIGN_BYTES,
+            on_design=advance,
+        )
+    results = [plan for _, plan in planned]
     found = [*problems, *(d for r in results for d in r.diagnostic_values())]
     if _choice(fmt) == "json":
         report = [
