@@ -1,15 +1,83 @@
-"""Writing output files: atomically (temp file + rename), never through a surprise symlink."""
+"""Writing output files: atomically (temp file + rename), never through a surprise symlink; reading back
+only regular files, never a device, FIFO or socket (which could hang or stream anything)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from planner.errors import PlannerError
 
-__all__ = ["GENERATED_MARKER", "OutputError", "check_output_path", "is_generated", "write_atomic", "write_new"]
+__all__ = [
+    "GENERATED_MARKER",
+    "OutputError",
+    "check_output_path",
+    "is_generated",
+    "read_inside",
+    "read_regular",
+    "special_kind",
+    "write_atomic",
+    "write_new",
+]
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
+# O_NONBLOCK: opening a FIFO for reading must not wait for a writer; fstat then refuses it.
+_FILE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC
+
+
+def special_kind(mode: int) -> str | None:
+    """What a file that is neither a regular file nor a folder is ('a FIFO', ...); None for those two."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kinds = {stat.S_ISLNK: "a symlink", stat.S_ISFIFO: "a FIFO", stat.S_ISSOCK: "a socket"}
+    kinds.update({stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device"})
+    return next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+
+
+def _read_fd(fd: int) -> str | None:
+    """The text of an open file when it is a regular file (UTF-8, LF); None otherwise."""
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        data = handle.read()
+    return data.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def read_regular(path: Path, *, follow: bool = True) -> str | None:
+    """A regular file's text, or None when it is absent, unreadable, or a device, FIFO or socket (or, with
+    follow=False, a symlink); never blocks."""
+    try:
+        fd = os.open(path, _FILE_FLAGS | (0 if follow else os.O_NOFOLLOW))
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return None
+    try:
+        return _read_fd(fd)
+    except OSError:
+        return None
+
+
+def read_inside(root: Path, rel: str) -> str | None:
+    """A regular file at rel below the folder root, reached without following any symlink (root's own
+    included) and without leaving root; None for anything else."""
+    parts = PurePosixPath(rel).parts
+    if not parts or "\0" in rel or any(p in ("/", ".", "..") for p in parts):
+        return None
+    fds: list[int] = []
+    try:
+        fds.append(os.open(root, _DIR_FLAGS))
+        for part in parts[:-1]:
+            fds.append(os.open(part, _DIR_FLAGS, dir_fd=fds[-1]))
+        fd = os.open(parts[-1], _FILE_FLAGS | os.O_NOFOLLOW, dir_fd=fds[-1])
+        return _read_fd(fd)
+    except (OSError, ValueError):
+        return None
+    finally:
+        for opened in fds:
+            os.close(opened)
 
 
 class OutputError(PlannerError):
@@ -28,6 +96,13 @@ def check_output_path(path: Path, *, force: bool = False, inputs: Mapping[str, s
         raise OutputError(f"{path} is a symlink; refusing to follow it (pass --force to write through it)")
     if path.is_dir():
         raise OutputError(f"{path} is a directory; give a file path")
+    try:
+        kind = special_kind(path.stat().st_mode)
+    except (OSError, ValueError):
+        kind = None  # absent (or a dangling symlink, refused above unless forced): a new file is made
+    if kind is not None:
+        # Writing would hang on a FIFO, or replace /dev/null itself when run as root.
+        raise OutputError(f"{path} is {kind}, not a regular file; give a file path")
     parent = path.parent if str(path.parent) else Path(".")
     if parent.exists() and not parent.is_dir():
         # Also what stops root, whom permission bits do not: nothing can be created under a file.

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from project import EXAMPLE_CONFIG
 from typer.testing import CliRunner
 
-from planner.ci.progress import carry_over, read_progress
+from planner.ci.progress import box_state, carry_over, read_progress
 from planner.cli import app
 from planner.config import Config, load_config, parse_config
 from planner.design import decode_design, parse_design
@@ -295,7 +295,7 @@ def test_ticked_boxes_survive_regeneration_and_edits(
     for i in marked:
         match = TASK_MARKER.search(lines[i])
         assert match is not None
-        boxes[decode_id(match.group(1))] = lines[i][3]
+        boxes[decode_id(match.group(1))] = box_state(lines[i][3])
     edited = "\n".join(lines)
     # The design is reworded (ids stay), then the plan is regenerated over the ticked file.
     reworded = DesignSpec(**{**spec.__dict__, "repos": tuple((n, c, data.draw(PROSE)) for n, c, _ in spec.repos)})

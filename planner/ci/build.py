@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from planner import __version__
-from planner.ci.parallel import ordered_map
+from planner.ci.batch import collisions, feature_slug, output_text, plan_many
 from planner.ci.paths import relative_to, seen_from
-from planner.ci.progress import carry_over
-from planner.ci.provenance import GitProbe, keep_git_state, with_provenance
+from planner.ci.provenance import GitProbe, with_provenance
 from planner.ci.summary import design_table
-from planner.ci.tree import BUILD_MARKER, read_text
+from planner.ci.tree import BUILD_MARKER
 from planner.config import Config
 from planner.design import MAX_DESIGN_BYTES
-from planner.diagnostics import Diagnostic, Severity, error, sort_diagnostics
-from planner.files import GENERATED_MARKER
-from planner.plan import Plan, plan_design
-from planner.render import render
+from planner.diagnostics import Diagnostic, Severity, sort_diagnostics, warning
+from planner.files import GENERATED_MARKER, read_inside
+from planner.plan import Plan
 
 __all__ = [
     "INDEX_SCHEMA_VERSION",
@@ -36,12 +32,16 @@ __all__ = [
 ]
 
 INDEX_SCHEMA_VERSION = 1
-Outcome = Literal["planned", "skipped: not approved", "failed: errors"]
+Outcome = Literal["planned", "skipped: not approved", "failed: errors", "gone: design missing"]
 PLANNED: Outcome = "planned"
 SKIPPED: Outcome = "skipped: not approved"
 FAILED: Outcome = "failed: errors"
+GONE: Outcome = "gone: design missing"
 # One folder per planned design holds these three files.
 PLAN_FILES = {"plan.md": "markdown", "plan.json": "json", "graph.mmd": "mermaid"}
+# A folder name read back from an index must be one feature_slug could have made: one plain name, so
+# nothing in an edited index.json can point a read or a write outside the output tree.
+_FOLDER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ class DesignReport:
     repos: int = 0
     tasks: int = 0
     diagnostics: tuple[Diagnostic, ...] = ()
-    # A failed design keeps the folder an earlier build wrote for it, so nobody's ticked boxes are lost.
+    # A design that failed, is no longer approved or is gone keeps the folder an earlier build wrote for
+    # it, so nobody's ticked boxes and notes are lost.
     kept_previous: bool = False
 
     @property
@@ -74,55 +75,85 @@ class Build:
 
     designs: tuple[DesignReport, ...]
     files: Mapping[str, str] = field(default_factory=dict)
+    # Folders of the previous tree that `prune` dropped, sorted.
+    pruned: tuple[str, ...] = ()
+    # Findings about the previous tree itself (an index entry that was not trusted).
+    problems: tuple[Diagnostic, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not any(d.outcome == FAILED for d in self.designs)
 
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return sort_diagnostics(d for report in self.designs for d in report.diagnostics)
+        return sort_diagnostics([*self.problems, *(d for report in self.designs for d in report.diagnostics)])
 
     def count(self, outcome: Outcome) -> int:
         return sum(d.outcome == outcome for d in self.designs)
 
-
-def feature_slug(feature: str, fallback: str) -> str:
-    """A feature's folder name: lower-case ASCII letters and digits joined by '-' ('Workflow Schedules' ->
-    'workflow-schedules'); from the file name when the feature has none."""
-    for text in (feature, fallback):
-        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-        slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-        if slug:
-            return slug[:80].rstrip("-")
-    return "design"
+    @property
+    def kept(self) -> int:
+        return sum(d.kept_previous for d in self.designs)
 
 
-def plan_files(plan: Plan, previous: Path | None) -> dict[str, str]:
-    """A planned design's three files, carrying over the progress and git state of a previous folder."""
+def plan_files(plan: Plan, previous: Path | None, folder: str | None = None) -> dict[str, str]:
+    """A planned design's three files, carrying over the progress and git state of a previous folder
+    (`previous / folder`, read without following symlinks; `previous` itself when no folder is given)."""
     files: dict[str, str] = {}
     for name, fmt in PLAN_FILES.items():
-        old = read_text(previous / name) if previous is not None else None
-        if fmt == "json":
-            files[name] = render(keep_git_state(plan, old), fmt)
-        elif fmt == "markdown":
-            files[name] = carry_over(render(plan, fmt), old)
+        if previous is None:
+            old = None
         else:
-            files[name] = render(plan, fmt)
+            old = read_inside(previous, f"{folder}/{name}") if folder else read_inside(previous, name)
+        files[name] = output_text(plan, fmt, old)
     return files
 
 
-def _previous_folders(previous: Path | None) -> dict[str, str]:
-    """Design path -> folder, from the index of the tree being replaced."""
-    text = read_text(previous / "index.json") if previous is not None else None
+@dataclass(frozen=True)
+class _Previous:
+    """What the tree being replaced says: design path -> its folder and feature, only trusted folder names."""
+
+    root: Path | None
+    folders: Mapping[str, str]
+    features: Mapping[str, str]
+    problems: tuple[Diagnostic, ...]
+
+    def files(self, folder: str) -> dict[str, str]:
+        """The plan files of one of its folders that are regular files."""
+        if self.root is None:
+            return {}
+        found = {name: read_inside(self.root, f"{folder}/{name}") for name in PLAN_FILES}
+        return {f"{folder}/{name}": text for name, text in found.items() if text is not None}
+
+
+def _read_previous(previous: Path | None) -> _Previous:
+    text = read_inside(previous, "index.json") if previous is not None else None
     try:
         data = json.loads(text) if text else {}
-        return {
-            str(d["path"]): str(d["directory"])
-            for d in data.get("designs", [])
-            if isinstance(d, dict) and d.get("directory")
-        }
-    except (ValueError, AttributeError, TypeError, KeyError):
-        return {}
+        entries = [d for d in data.get("designs", []) if isinstance(d, dict) and d.get("directory")]
+    except (ValueError, AttributeError, TypeError):
+        entries = []
+    folders: dict[str, str] = {}
+    features: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    shown = f"{previous}/index.json"
+    for entry in entries:
+        path, folder = str(entry.get("path")), entry.get("directory")
+        if not isinstance(folder, str) or len(folder) > 80 or not _FOLDER.fullmatch(folder):
+            message = f"ignored the folder {folder!r} recorded for {path}: not a plain folder name planner writes"
+            problems.append(warning("index-directory", message, shown, 1))
+            continue
+        folders[path] = folder
+        features[path] = str(entry.get("feature") or "")
+    return _Previous(previous, folders, features, tuple(problems))
+
+
+def _source(prev: _Previous, path: str, slug: str, current: set[str]) -> str | None:
+    """The folder whose progress a planned design carries over: the one the previous index recorded for
+    it, else its feature's folder when no design still in the batch owns that one."""
+    if path in prev.folders:
+        return prev.folders[path]
+    owner = next((p for p, f in prev.folders.items() if f == slug), None)
+    return slug if owner is None or owner not in current else None
 
 
 def build_plans(
@@ -135,139 +166,94 @@ def build_plans(
     probe: GitProbe | None = None,
     on_design: Callable[[int, int, str], None] | None = None,
     max_bytes: int = MAX_DESIGN_BYTES,
+    prune: bool = False,
     jobs: int = 1,
     out: Path | None = None,
 ) -> Build:
-    """Plan every design (on `jobs` processes); approved ones get a folder. `previous` is the tree this build will
-    replace; given `out`, the folder the tree goes to, each plan records its paths relative to its own folder."""
+    """Plan every design (on `jobs` processes); approved ones get a folder. `previous` is the tree this build
+    will replace: the folder of a design that fails, is no longer approved or is gone is kept unless `prune`
+    (then listed). Given `out`, the folder the tree goes to, each plan records its paths from its own folder."""
     ordered = sorted(set(paths))
+    planned = plan_many(ordered, config, strict=strict, max_bytes=max_bytes, on_design=on_design, jobs=jobs)
     if probe is not None:
-        probe.lookup_many([Path(p) for p in ordered])  # one git call per checkout, not per design
-    before = _previous_folders(previous)
-    options = _Options(config, config_path, strict, max_bytes, previous, before, probe, out)
-    planned = list(ordered_map(partial(_plan_one, options), ordered, jobs, on_design))
-
-    owners: dict[str, list[str]] = {}
-    for one in planned:
-        if one.files is not None:
-            owners.setdefault(one.slug, []).append(one.path)
+        probe.lookup_many([Path(p) for p, plan in planned if plan.ok])  # one git call per checkout, not per design
+    # Reported by the path as shown (a file name that is not UTF-8 shows U+FFFD); read by the real one.
+    real = {plan.design.path: path for path, plan in planned}
+    plans = [(plan.design.path, plan) for _, plan in planned]
+    slugs = {path: feature_slug(plan.design.feature, Path(path).stem) for path, plan in plans}
+    clashes = collisions([(p, plan.design.feature, f"{slugs[p]}/") for p, plan in plans if plan.ok])
+    prev = _read_previous(previous)
+    current = set(real)
 
     reports: list[DesignReport] = []
     files: dict[str, str] = {}
-    for one in planned:
-        if one.not_approved:
+    leftovers: list[tuple[DesignReport, bool]] = []  # (report, droppable by prune), kept after all writes
+    for path, plan in plans:
+        found = plan.diagnostic_values()
+        if any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found):
             # A draft is work in progress: what is wrong with it is for `planner check`, not for the build.
-            reports.append(one.report(SKIPPED, None, ()))
+            leftovers.append((_report(path, plan, SKIPPED, None, ()), True))
             continue
-        found = one.diagnostics
-        rivals = [p for p in owners.get(one.slug, []) if p != one.path]
-        if rivals:
-            clash = error(
-                "feature-collision",
-                f"feature '{one.feature}' of {one.path} and of {', '.join(rivals)} would both be written "
-                f"to {one.slug}/; give one design a distinct '# ... Design' title",
-                one.path,
-                1,
-            )
-            found = (*found, clash)
-        if one.files is not None and not rivals:
-            files.update({f"{one.slug}/{name}": text for name, text in one.files.items()})
-            reports.append(one.report(PLANNED, one.slug, found))
+        clash = [d for d in clashes if d.path == path]
+        if plan.ok and not clash:
+            slug = slugs[path]
+            seen, config_seen = plan, config_path
+            if out is not None:
+                # Links and recorded paths from the plan's own folder, OUT/<feature>/ (see planner.ci.paths).
+                seen, config_seen = seen_from(plan, out / slug), relative_to(config.path, out / slug)
+            shown = with_provenance(seen, Path(real[path]), config_seen, config.sha256, probe)
+            folder = _source(prev, path, slug, current)
+            written = plan_files(shown, previous, folder) if folder else plan_files(shown, None)
+            files.update({f"{slug}/{name}": text for name, text in written.items()})
+            reports.append(_report(path, plan, PLANNED, slug, found))
             continue
-        kept = _keep_previous(previous, before.get(one.path), files)
-        reports.append(one.report(FAILED, kept, found, kept=kept is not None))
-    build = Build(tuple(reports))
+        leftovers.append((_report(path, plan, FAILED, None, (*found, *clash)), False))
+    for path in sorted(set(prev.folders) - current):
+        gone = DesignReport(path, prev.features[path], None, GONE, None)
+        leftovers.append((gone, True))
+    pruned: list[str] = []
+    for report, droppable in leftovers:
+        folder = prev.folders.get(report.path)
+        kept = prev.files(folder) if folder and not any(k.startswith(f"{folder}/") for k in files) else {}
+        if kept and prune and droppable:
+            pruned.append(folder or "")
+            kept = {}
+        files.update(kept)
+        if kept or report.outcome != GONE:
+            reports.append(_kept(report, folder) if kept else report)
+    build = Build(tuple(sorted(reports, key=lambda r: r.path)), problems=prev.problems)
     files["index.json"] = index_json(build)
     files["index.md"] = index_markdown(build)
-    return Build(build.designs, files)
+    return Build(build.designs, files, tuple(sorted(pruned)), prev.problems)
 
 
-@dataclass(frozen=True)
-class _Options:
-    """What planning one design of a build needs beside its path (one value, handed to each worker once)."""
-
-    config: Config
-    config_path: str
-    strict: bool
-    max_bytes: int
-    previous: Path | None
-    before: Mapping[str, str]
-    probe: GitProbe | None
-    out: Path | None
-
-
-@dataclass(frozen=True)
-class _Planned:
-    """One design planned, with its folder's files when it planned cleanly; what the build keeps of it (no plan)."""
-
-    path: str
-    slug: str
-    feature: str
-    status: str | None
-    not_approved: bool
-    repos: int
-    tasks: int
-    diagnostics: tuple[Diagnostic, ...]
-    files: Mapping[str, str] | None
-
-    def report(
-        self, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic], kept: bool = False
-    ) -> DesignReport:
-        return DesignReport(
-            path=self.path,
-            feature=self.feature,
-            status=self.status,
-            outcome=outcome,
-            directory=directory,
-            repos=self.repos,
-            tasks=self.tasks,
-            diagnostics=tuple(found),
-            kept_previous=kept,
-        )
-
-
-def _plan_one(options: _Options, path: str) -> _Planned:
-    """Plan one design and, when it stands, render its folder (the build drops it if another design claims the
-    same folder): the work each process of a build does."""
-    plan = plan_design(path, options.config, strict=options.strict, max_bytes=options.max_bytes)
-    slug = feature_slug(plan.design.feature, Path(path).stem)
-    found = plan.diagnostic_values()
-    files = None
-    if plan.ok:
-        previous = options.previous
-        folder = previous / slug if previous is not None else None
-        if previous is not None and not (previous / slug / "plan.md").exists() and path in options.before:
-            folder = previous / options.before[path]
-        seen, config_seen = plan, options.config_path
-        if options.out is not None:
-            # Links and recorded paths from the plan's own folder, OUT/<feature>/ (see planner.ci.paths).
-            seen, config_seen = (
-                seen_from(plan, options.out / slug),
-                relative_to(options.config.path, options.out / slug),
-            )
-        shown = with_provenance(seen, Path(path), config_seen, options.config.sha256, options.probe)
-        files = plan_files(shown, folder)
-    return _Planned(
-        path=path,
-        slug=slug,
-        feature=plan.design.feature,
-        status=plan.design.status,
-        not_approved=any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found),
-        repos=len(plan.repos),
-        tasks=sum(len(r.tasks) for r in plan.repos),
-        diagnostics=found,
-        files=files,
+def _kept(report: DesignReport, folder: str | None) -> DesignReport:
+    return DesignReport(
+        report.path,
+        report.feature,
+        report.status,
+        report.outcome,
+        folder,
+        report.repos,
+        report.tasks,
+        report.diagnostics,
+        kept_previous=True,
     )
 
 
-def _keep_previous(previous: Path | None, folder: str | None, files: dict[str, str]) -> str | None:
-    if previous is None or folder is None or any(k.startswith(f"{folder}/") for k in files):
-        return None
-    kept = {name: read_text(previous / folder / name) for name in PLAN_FILES}
-    if any(text is None for text in kept.values()):
-        return None
-    files.update({f"{folder}/{name}": text for name, text in kept.items() if text is not None})
-    return folder
+def _report(
+    path: str, plan: Plan, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic]
+) -> DesignReport:
+    return DesignReport(
+        path=path,
+        feature=plan.design.feature,
+        status=plan.design.status,
+        outcome=outcome,
+        directory=directory,
+        repos=len(plan.repos),
+        tasks=sum(len(r.tasks) for r in plan.repos),
+        diagnostics=tuple(found),
+    )
 
 
 def index_json(build: Build) -> str:
@@ -281,6 +267,8 @@ def index_json(build: Build) -> str:
             "planned": build.count(PLANNED),
             "skipped": build.count(SKIPPED),
             "failed": build.count(FAILED),
+            "gone": build.count(GONE),
+            "kept_previous": build.kept,
         },
         "designs": [
             {
@@ -313,8 +301,18 @@ def index_markdown(build: Build) -> str:
         "",
         f"Built by planner {__version__} from {len(build.designs)} design docs: "
         f"{build.count(PLANNED)} planned, {build.count(SKIPPED)} skipped (not approved), "
-        f"{build.count(FAILED)} failed (errors).",
+        f"{build.count(FAILED)} failed (errors).{_kept_note(build)}",
         "",
         *design_table(build.designs, link=True),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _kept_note(build: Build) -> str:
+    """Said only when it happened, so an ordinary index reads as before."""
+    if not build.kept:
+        return ""
+    return (
+        f" {build.kept} kept the plan folder of an earlier build (failed, no longer approved, or the design "
+        "is gone); `planner build --prune` drops those of designs not approved or gone."
+    )

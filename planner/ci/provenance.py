@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,9 +55,16 @@ class GitInfo:
 
 
 def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes; OSError when it cannot be read."""
+    """Hex sha256 of a regular file's bytes; OSError when it cannot be read or is a device, FIFO or socket
+    (opened without blocking, so a FIFO never hangs)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except ValueError as exc:  # a NUL byte in the path
+        raise OSError(f"not a usable path ({exc})") from exc
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -257,6 +266,8 @@ def verify_plan(text: str, base: Path) -> VerifyReport:
         design_path = str(design["path"])
     except (ValueError, KeyError) as exc:
         raise PlanFileError(f"the plan's provenance is malformed ({exc}); regenerate the plan") from exc
+    if "\0" in design_path or "\0" in record.config_path:
+        raise PlanFileError("the plan records a path with a NUL byte, which no file has; regenerate the plan")
     entries = (
         _entry("design", design_path, record.design_sha256, base),
         _entry("config", record.config_path, record.config_sha256, base),

@@ -4,28 +4,86 @@ from __future__ import annotations
 
 import ctypes
 import difflib
+import fcntl
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
-from planner.files import OutputError
+from planner.files import OutputError, read_inside, read_regular, special_kind
 
-__all__ = ["BUILD_MARKER", "file_diff", "read_text", "replace_tree", "tree_diff", "tree_texts"]
+__all__ = [
+    "BUILD_MARKER",
+    "check_out",
+    "file_diff",
+    "lock_path",
+    "output_lock",
+    "read_text",
+    "replace_tree",
+    "tree_diff",
+    "tree_texts",
+]
 
 # index.json of a build carries this, so `build --out` only ever replaces a folder that a build wrote.
 BUILD_MARKER = "planner-build-index"
 
 
 def read_text(path: Path) -> str | None:
-    """A text file as written by planner (UTF-8, LF), or None when it is absent or unreadable."""
+    """A regular text file (UTF-8, LF), or None when it is absent, unreadable, or not a regular file."""
+    return read_regular(path)
+
+
+def lock_path(out: Path) -> Path:
+    """The lock file beside an output folder that serialises builds of it."""
+    return out.parent / f".{out.name}.planner-lock"
+
+
+def _acquire(path: Path, on_wait: Callable[[Path], None] | None) -> int:
+    """An open, exclusively locked descriptor of the lock file at path (created, never through a symlink)."""
+    waited = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None and not waited:
+                on_wait(path)
+            waited = True
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path, follow_symlinks=False).st_ino
+        except OSError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # the holder removed the file as we waited: lock the one that is there now
+
+
+@contextmanager
+def output_lock(out: Path, on_wait: Callable[[Path], None] | None = None) -> Iterator[Path]:
+    """Hold the build lock of out (flock on a file beside it); a second build waits, calling on_wait once.
+
+    The lock dies with its process, so a killed build never leaves it held. The file is removed on release.
+    """
+    path = lock_path(out)
     try:
-        return path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n")
-    except OSError:
-        return None
+        fd = _acquire(path, on_wait)
+    except OSError as exc:
+        raise OutputError(f"cannot lock {path} ({exc.strerror}); check that its folder is writable") from exc
+    try:
+        yield path
+    finally:
+        # Unlinked while still locked: a waiter that then gets the lock sees it is stale and retries.
+        Path(path).unlink(missing_ok=True)
+        os.close(fd)
 
 
 def file_diff(label: str, old: str | None, new: str | None) -> str:
@@ -44,33 +102,59 @@ def file_diff(label: str, old: str | None, new: str | None) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def _existing_files(out: Path) -> dict[str, Path]:
-    if not out.is_dir():
-        return {}
-    return {p.relative_to(out).as_posix(): p for p in sorted(out.rglob("*")) if p.is_file()}
+def _existing(out: Path) -> dict[str, str | None]:
+    """Relative path -> None for each regular file below out, else what it is ('a symlink', 'a FIFO', ...);
+    symlinked folders are listed, never entered."""
+    found: dict[str, str | None] = {}
+    if out.is_symlink() or not out.is_dir():
+        return found
+    for folder, dirs, names in os.walk(out):
+        for name in (*dirs, *names):
+            full = Path(folder, name)
+            try:
+                mode = os.lstat(full).st_mode
+            except OSError:
+                continue
+            if not stat.S_ISDIR(mode):
+                found[full.relative_to(out).as_posix()] = special_kind(mode)
+    return found
 
 
 def tree_texts(out: Path) -> dict[str, str]:
-    """The files below a folder as relative path -> text (none when it is absent)."""
-    return {rel: text for rel, p in _existing_files(out).items() if (text := read_text(p)) is not None}
+    """The regular files below a folder as relative path -> text (none when it is absent)."""
+    # The same reading rules as tree_diff: regular files only, no symlink followed, nothing outside out.
+    return {rel: text for rel, kind in _existing(out).items() if kind is None and (text := read_inside(out, rel))}
 
 
 def tree_diff(out: Path, files: Mapping[str, str]) -> str:
-    """Unified diffs turning the folder out into exactly files (relative path -> text), sorted by path."""
-    existing = _existing_files(out)
+    """Unified diffs turning the folder out into exactly files (relative path -> text), sorted by path.
+
+    Only regular files are read (without following symlinks): anything else in the tree shows as to be
+    removed, by name, never by content.
+    """
+    existing = _existing(out)
     label = out.as_posix().rstrip("/")
-    parts = [
-        file_diff(f"{label}/{rel}", read_text(existing[rel]) if rel in existing else None, files.get(rel))
-        for rel in sorted(set(existing) | set(files))
-    ]
+    parts: list[str] = []
+    for rel in sorted(set(existing) | set(files)):
+        kind = existing.get(rel)
+        if kind is not None:
+            parts.append(f"--- a/{label.lstrip('/')}/{rel} ({kind}, not read)\n+++ /dev/null\n")
+            if rel not in files:
+                continue
+        old = read_inside(out, rel) if rel in existing and kind is None else None
+        parts.append(file_diff(f"{label}/{rel}", old, files.get(rel)))
     return "".join(parts)
 
 
-def _check_out(out: Path) -> None:
+def check_out(out: Path, *, writing: bool = True) -> None:
+    """Refuse an output folder that is a symlink, not a folder, or (writing) in a missing or read-only folder;
+    the same rules for `build --check`, which only reads."""
     if out.is_symlink():
         raise OutputError(f"{out} is a symlink; give a real folder for --out")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is not a folder; give a folder for --out")
+    if not writing:
+        return
     parent = out.parent
     if not parent.is_dir():
         raise OutputError(f"folder {parent} does not exist; create it first")
@@ -84,17 +168,29 @@ def _check_out(out: Path) -> None:
 
 
 def _is_build(out: Path) -> bool:
-    text = read_text(out / "index.json")
+    text = read_inside(out, "index.json")
     try:
         return text is not None and json.loads(text).get("kind") == BUILD_MARKER
     except (ValueError, AttributeError):
         return False
 
 
-def replace_tree(out: Path, files: Mapping[str, str], *, before_swap: Callable[[Path], None] | None = None) -> None:
+def replace_tree(
+    out: Path,
+    files: Mapping[str, str],
+    *,
+    before_swap: Callable[[Path], None] | None = None,
+    locked: bool = False,
+) -> None:
     """Make the folder out hold exactly files: built beside it, then swapped in, so readers (and a run
-    killed at any point) see the old tree or the new one, never a mix."""
-    _check_out(out)
+    killed at any point) see the old tree or the new one, never a mix. Takes the build lock unless the
+    caller holds it (`locked`): under it no other live run owns a staging folder, so any left is stale."""
+    if not locked:
+        check_out(out)
+        with output_lock(out):
+            replace_tree(out, files, before_swap=before_swap, locked=True)
+        return
+    check_out(out)
     _recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.planner-new-", dir=out.parent))
     try:

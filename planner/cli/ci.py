@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, NoReturn
 
@@ -28,13 +29,15 @@ from planner.cli.common import (
     StrictOption,
     _config,
     _design_paths,
+    _fail,
     _jobs,
+    _report,
     format_option,
-    styled,
 )
-from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics, warning
+from planner.diagnostics import Diagnostic, error, has_errors, one_line, printable, warning
 
 if TYPE_CHECKING:
+    from planner.ci.build import Build
     from planner.ci.drift import Stale
     from planner.ci.provenance import GitProbe
     from planner.config import Config
@@ -51,25 +54,13 @@ _EXTENSIONS = {"markdown": ".md", "json": ".json", "mermaid": ".mmd"}
 
 
 def report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
-    """Diagnostics on stderr: `PATH:LINE: severity: message [code]`, or GitHub workflow commands."""
-    if fmt == "github":
-        from planner.ci.annotations import workflow_commands
-
-        lines = workflow_commands(diagnostics)
-    else:
-        lines = [styled(d) for d in sort_diagnostics(diagnostics)]
-    for line in lines:
-        typer.echo(line, err=True)
+    """Diagnostics on stderr (see planner.cli.common._report, the one helper every command uses)."""
+    _report(diagnostics, fmt)
 
 
 def _usage(message: str) -> NoReturn:
-    typer.echo(f"planner: {message}", err=True)
+    typer.echo(f"planner: {printable(message)}", err=True)
     raise typer.Exit(EXIT_USAGE)
-
-
-def _fail(diagnostics: Iterable[Diagnostic], fmt: str) -> NoReturn:
-    report(diagnostics, fmt)
-    raise typer.Exit(EXIT_ERRORS)
 
 
 @contextmanager
@@ -107,111 +98,46 @@ def _probe() -> GitProbe:
     return GitProbe(os.environ)
 
 
-def _render(
-    plan: Plan, fmt: str, design: str, cfg: Config, target: Path | None, old: str | None, probe: GitProbe | None
-) -> str:
-    from planner.render import render
+def _plan_usage(several: bool, output: Path | None, *, check: bool, force: bool, fmt: str) -> None:
+    if check and output is None:
+        _usage("--check compares with the file(s) on disk: give --output")
+    if several and (output is None or (output.exists() and not output.is_dir())):
+        _usage("several designs are planned into a folder: give --output DIR (created if missing)")
+    # A folder still to be created (it is, before writing) cannot hold a symlink or an input to refuse.
+    if output is not None and not several and output.parent.exists():
+        from planner.files import OutputError, check_output_path
 
-    config_shown = _config_shown(cfg)
-    if target is not None:
-        # A plan written to a file records its paths from that file's folder: its links work in any viewer.
-        from planner.ci.paths import relative_to, seen_from
-
-        plan, config_shown = seen_from(plan, target.parent), relative_to(cfg.path, target.parent)
-    # Imports per format: a cold `planner plan --format json` loads no Markdown machinery (bench/cold_start.py).
-    if fmt == "json":
-        from planner.ci.provenance import keep_git_state, with_provenance
-
-        recorded = with_provenance(plan, Path(design), config_shown, cfg.sha256, probe)
-        return render(keep_git_state(recorded, old), fmt)
-    text = render(plan, fmt)
-    if fmt != "markdown":
-        return text
-    from planner.ci.progress import carry_over
-
-    return carry_over(text, old)
+        try:
+            check_output_path(output, force=force)
+        except OutputError as exc:
+            _fail([error("output", str(exc), str(output), 1)], fmt)
 
 
-def _old_text(target: Path | None) -> str | None:
-    """The file a plan replaces; a plan to stdout imports no file-tree code (ctypes, tempfile: a cold start)."""
-    if target is None:
-        return None
-    from planner.ci.tree import read_text
+def _targets(results: Sequence[tuple[str, Plan]], output: Path | None, several: bool, fmt: str) -> list[Path | None]:
+    """Where each plan goes: stdout (None), the one --output file, or a file per feature in --output DIR."""
+    if not several or output is None:
+        return [output for _ in results]
+    from planner.ci.batch import feature_slug  # only for a folder of plans (a cold start pays for it)
 
-    return read_text(target)
+    ext = _EXTENSIONS.get(fmt, f".{fmt}")
+    return [output / (feature_slug(plan.design.feature, Path(path).stem) + ext) for path, plan in results]
 
 
-def _targets(
-    results: Sequence[tuple[str, Plan]],
-    output: Path | None,
-    several: bool,
-    fmt: str,
-    *,
-    check: bool,
-    force: bool,
-    cfg: Config,
-) -> tuple[list[tuple[str, Plan, Path | None]], list[Diagnostic]]:
-    """Each design's output file (None: stdout), and what stops them being written (a clash, a bad target)."""
+def _unwritable(
+    results: Sequence[tuple[str, Plan]], targets: Sequence[Path | None], cfg: Config, force: bool
+) -> list[Diagnostic]:
+    """Before any file is written: a target that is an input (or links to one) would destroy it."""
     from planner.files import OutputError, check_output_path
 
     found: list[Diagnostic] = []
-    targets: list[tuple[str, Plan, Path | None]] = []
-    owners: dict[Path, str] = {}
-    for path, result in results:
-        target = output
-        if several and output is not None:
-            from planner.ci.build import feature_slug  # only for a folder of plans (a cold start pays for it)
-
-            name = feature_slug(result.design.feature, Path(path).stem) + _EXTENSIONS.get(fmt, f".{fmt}")
-            target = output / name
-            if target in owners:
-                found.append(
-                    error(
-                        "feature-collision",
-                        f"{path} and {owners[target]} would both be written to {target}; "
-                        "give one design a distinct '# ... Design' title",
-                        path,
-                        1,
-                    )
-                )
-            owners.setdefault(target, path)
-        # A folder still to be created holds no input that a target could destroy.
-        if target is not None and not check and target.parent.exists():
-            # Before any file is written: a target that is an input (or links to one) would destroy it.
-            try:
-                check_output_path(target, force=force, inputs={"design doc": path, "repo config": cfg.path})
-            except OutputError as exc:
-                found.append(error("output", str(exc), str(target), 1))
-        targets.append((path, result, target))
-    return targets, found
-
-
-def _check_files(texts: Sequence[tuple[Path | None, str]], fmt: str, diagnostics: str) -> NoReturn:
-    """`plan --check`: the diff on stdout, each stale file and why on stderr; exit 2 when any is stale."""
-    from planner.ci.drift import stale_file
-    from planner.ci.tree import file_diff, read_text
-
-    olds = [(str(target), read_text(target) if target else None, text) for target, text in texts]
-    sys.stdout.write("".join(file_diff(target, old, text) for target, old, text in olds))
-    stale = [s for target, old, text in olds if (s := stale_file(target, old, text, fmt)) is not None]
-    _explain_drift("planner plan --check", stale, len(olds), diagnostics)
-    raise typer.Exit(EXIT_CHANGED if stale else EXIT_OK)
-
-
-def _write_files(texts: Sequence[tuple[Path | None, str]], folder: Path | None, force: bool, diagnostics: str) -> None:
-    from planner.files import OutputError, write_atomic
-
-    try:
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _fail([error("output", f"cannot create the folder: {exc}", str(folder), 1)], diagnostics)
-    for target, text in texts:
-        assert target is not None
+    for (path, _), target in zip(results, targets, strict=True):
+        if target is None or not target.parent.exists():  # a folder still to be created holds no input
+            continue
         try:
-            write_atomic(target, text, force=force)
-        except (OutputError, OSError) as exc:
-            _fail([error("output", str(exc), str(target), 1)], diagnostics)
+            check_output_path(target, force=force, inputs={"design doc": path, "repo config": cfg.path})
+        except OutputError as exc:
+            found.append(error("output", str(exc), str(target), 1))
+    return found
 
 
 def run_plan(
@@ -228,51 +154,65 @@ def run_plan(
     max_bytes: int | None = None,
 ) -> None:
     """`planner plan`: one design to stdout or a file, or several into a folder; `--check` writes nothing."""
+    from planner.ci.batch import collisions, output_text, plan_many, with_recorded
     from planner.design import MAX_DESIGN_BYTES
-    from planner.files import OutputError, check_output_path
-    from planner.plan import plan_design
+    from planner.files import read_regular
 
     several = len(designs) > 1 or any(Path(d).is_dir() for d in designs)
-    if check and output is None:
-        _usage("--check compares with the file(s) on disk: give --output")
-    if several and (output is None or (output.exists() and not output.is_dir())):
-        _usage("several designs are planned into a folder: give --output DIR (created if missing)")
-    # A folder still to be created (it is, before writing) cannot hold a symlink or an input to refuse.
-    if output is not None and not several and output.parent.exists():
-        try:
-            check_output_path(output, force=force)
-        except OutputError as exc:
-            _fail([error("output", str(exc), str(output), 1)], diagnostics)
+    _plan_usage(several, output, check=check, force=force, fmt=diagnostics)
     paths, problems = _design_paths(designs)
     cfg = _config(config)
     with progress(len(paths), "planning") as advance:
-        results: list[tuple[str, Plan]] = []
-        for done, path in enumerate(paths, 1):
-            limit = max_bytes or MAX_DESIGN_BYTES
-            results.append(
-                (path, plan_design(path, cfg, allow_unapproved=allow_unapproved, strict=strict, max_bytes=limit))
-            )
-            if advance is not None:
-                advance(done, len(paths), path)
+        results = plan_many(
+            paths,
+            cfg,
+            allow_unapproved=allow_unapproved,
+            strict=strict,
+            max_bytes=max_bytes or MAX_DESIGN_BYTES,
+            on_design=advance,
+        )
+    targets = _targets(results, output, several, fmt)
     found = [*problems, *(d for _, r in results for d in r.diagnostic_values())]
-    targets, unwritable = _targets(results, output, several, fmt, check=check, force=force, cfg=cfg)
-    found += unwritable
+    if several:
+        found += collisions([(p, r.design.feature, str(t)) for (p, r), t in zip(results, targets, strict=True)])
+    if not check:
+        found += _unwritable(results, targets, cfg, force)
     report(found, diagnostics)
     if has_errors(found):
         raise typer.Exit(EXIT_ERRORS)
 
     probe = _probe() if fmt == "json" else None
     if probe is not None:
-        probe.lookup_many([Path(path) for path, _, _ in targets])  # one git call per checkout, not per design
-    texts = [
-        (target, _render(result, fmt, path, cfg, target, _old_text(target), probe)) for path, result, target in targets
-    ]
+        probe.lookup_many([Path(path) for path, _ in results])  # one git call per checkout, not per design
+    texts: list[tuple[Path | None, str | None, str]] = []
+    for (path, result), target in zip(results, targets, strict=True):
+        # Never through a symlink unless --force writes through it; never a device or FIFO.
+        old = read_regular(target, follow=force and not check) if target is not None else None
+        seen, config_seen = result, _config_shown(cfg)
+        if target is not None:
+            # A plan written to a file records its paths from that file's folder: its links work in any viewer.
+            from planner.ci.paths import relative_to, seen_from
+
+            seen, config_seen = seen_from(result, target.parent), relative_to(cfg.path, target.parent)
+        shown = with_recorded(seen, fmt, Path(path), config_seen, cfg.sha256, probe)
+        texts.append((target, old, output_text(shown, fmt, old)))
     if output is None:
-        sys.stdout.write("".join(text for _, text in texts))
+        sys.stdout.write(printable("".join(text for _, _, text in texts)))
         return
     if check:
-        _check_files(texts, fmt, diagnostics)
-    _write_files(texts, output if several else output.parent, force, diagnostics)
+        _check_files([(str(target), old, text) for target, old, text in texts], fmt, diagnostics)
+    _write_all([(target, text) for target, _, text in texts], output if several else output.parent, force, diagnostics)
+
+
+def _check_files(olds: Sequence[tuple[str, str | None, str]], fmt: str, diagnostics: str) -> NoReturn:
+    """`plan --check`: the diff on stdout, each stale file and why on stderr; exit 2 when any is stale."""
+    from planner.ci.drift import stale_file
+    from planner.ci.tree import file_diff
+
+    sys.stdout.write(printable("".join(file_diff(target, old, text) for target, old, text in olds)))
+    stale = [s for target, old, text in olds if (s := stale_file(target, old, text, fmt)) is not None]
+    _explain_drift("planner plan --check", stale, len(olds), diagnostics)
+    raise typer.Exit(EXIT_CHANGED if stale else EXIT_OK)
 
 
 def _explain_drift(command: str, stale: Sequence[Stale], total: int, fmt: str) -> None:
@@ -287,6 +227,21 @@ def _explain_drift(command: str, stale: Sequence[Stale], total: int, fmt: str) -
         typer.echo(f"{command}: all {total} file(s) up to date", err=True)
 
 
+def _write_all(texts: Sequence[tuple[Path | None, str]], folder: Path, force: bool, fmt: str) -> None:
+    from planner.files import OutputError, write_atomic
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # `plan -o NEWDIR`: the folder is created
+    except OSError as exc:
+        _fail([error("output", f"cannot create the folder: {exc}", str(folder), 1)], fmt)
+    for target, text in texts:
+        assert target is not None
+        try:
+            write_atomic(target, text, force=force)
+        except (OutputError, OSError) as exc:
+            _fail([error("output", str(exc), str(target), 1)], fmt)
+
+
 def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
     def pause(staging: Path) -> None:
         with open(fifo, "w", encoding="utf-8") as announce:
@@ -297,8 +252,7 @@ def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
 
 
 def _write_summary(text: str, fmt: str) -> None:
-    from planner.ci.tree import read_text
-    from planner.files import OutputError, write_atomic
+    from planner.files import OutputError, read_regular, write_atomic
 
     target = os.environ.get(SUMMARY_ENV)
     if not target:
@@ -306,7 +260,7 @@ def _write_summary(text: str, fmt: str) -> None:
     path = Path(target)
     try:
         # The runner hands each step its own file; keep whatever the step wrote there before us.
-        write_atomic(path, (read_text(path) or "") + text)
+        write_atomic(path, (read_regular(path) or "") + text)
     except (OutputError, OSError) as exc:
         report([warning("step-summary", f"cannot write the job summary: {exc}", target, 1)], fmt)
 
@@ -352,15 +306,17 @@ def build(
     strict: StrictOption = False,
     max_bytes: MaxBytesOption = None,
     jobs: JobsOption = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Drop (and list) the kept plan folders of designs no longer approved or gone; "
+            "without it they are kept, with their ticks and notes.",
+        ),
+    ] = False,
 ) -> None:
-    """Plan every Approved design into a folder, replaced as a whole.
-
-    Each design gets DIR/<feature>/ (plan.md, plan.json, graph.mmd); DIR/index.md and index.json list them all.
-    """
-    from planner.ci.build import FAILED, PLANNED, SKIPPED, build_plans
-    from planner.ci.summary import step_summary
-    from planner.ci.tree import replace_tree, tree_diff, tree_texts
-    from planner.design import MAX_DESIGN_BYTES
+    """Plan every approved design into OUT/<feature>/ (plan.md, plan.json, graph.mmd) with OUT/index.md and .json."""
+    from planner.ci.tree import check_out, output_lock
     from planner.files import OutputError
 
     diag_fmt = old_format or diagnostics
@@ -370,44 +326,98 @@ def build(
     if has_errors(problems):
         _fail(problems, diag_fmt)
     cfg = _config(config)
+    run = _BuildRun(cfg, out, strict=strict, max_bytes=max_bytes, prune=prune and not check, jobs=_jobs(jobs))
+    try:
+        if not check:
+            out.parent.mkdir(parents=True, exist_ok=True)  # like `plan -o NEWDIR`: the folder is created
+        # The same rules for reading (--check) as for writing: never through a symlink, never a file.
+        check_out(out, writing=not check)
+        if check:
+            _build_check(paths, run, fmt=diag_fmt)
+        with output_lock(out, on_wait=_waiting):
+            _build_write(paths, run, fmt=diag_fmt)
+    except (OutputError, OSError) as exc:
+        _fail([error("output", str(exc), str(out), 1)], diag_fmt)
+
+
+def _waiting(lock: Path) -> None:
+    typer.echo(
+        f"planner build: another build is writing this output folder (it holds {printable(str(lock))}); "
+        "waiting for it to finish",
+        err=True,
+    )
+
+
+@dataclass(frozen=True)
+class _BuildRun:
+    """What one `build` plans with: the config, the output folder and the options."""
+
+    cfg: Config
+    out: Path
+    strict: bool
+    max_bytes: int | None
+    prune: bool
+    jobs: int
+
+
+def _run_build(paths: list[str], run: _BuildRun, fmt: str) -> Build:
+    from planner.ci.build import FAILED, GONE, PLANNED, SKIPPED, build_plans
+    from planner.design import MAX_DESIGN_BYTES
+
+    out = run.out
     previous = out if out.is_dir() and not out.is_symlink() else None
     with progress(len(paths), "planning") as advance:
         result = build_plans(
             paths,
-            cfg,
-            config_path=_config_shown(cfg),
+            run.cfg,
+            config_path=_config_shown(run.cfg),
             previous=previous,
-            strict=strict,
+            strict=run.strict,
             probe=_probe(),
             on_design=advance,
-            max_bytes=max_bytes or MAX_DESIGN_BYTES,
+            max_bytes=run.max_bytes or MAX_DESIGN_BYTES,
+            prune=run.prune,
+            jobs=run.jobs,
             out=out,
-            jobs=_jobs(jobs),
         )
-    report(result.diagnostics(), diag_fmt)
+    report(result.diagnostics(), fmt)
+    kept = f", {result.kept} kept from an earlier build" if result.kept else ""
+    gone = f", {result.count(GONE)} gone" if result.count(GONE) else ""
     typer.echo(
         f"planner build: {len(result.designs)} design doc(s): {result.count(PLANNED)} planned, "
-        f"{result.count(SKIPPED)} skipped (not approved), {result.count(FAILED)} failed",
+        f"{result.count(SKIPPED)} skipped (not approved), {result.count(FAILED)} failed{gone}{kept}",
         err=True,
     )
-    if check:
-        from planner.ci.drift import stale_tree
+    return result
 
-        diff = tree_diff(out, result.files)
-        stale = stale_tree(out.as_posix().rstrip("/"), tree_texts(out), result.files)
-        _write_summary(step_summary(result, drift=len(stale)), diag_fmt)
-        if not result.ok:
-            raise typer.Exit(EXIT_ERRORS)
-        sys.stdout.write(diff)
-        _explain_drift("planner build --check", stale, len(result.files), diag_fmt)
-        raise typer.Exit(EXIT_CHANGED if stale else EXIT_OK)
+
+def _build_check(paths: list[str], run: _BuildRun, fmt: str) -> None:
+    from planner.ci.drift import stale_tree
+    from planner.ci.summary import step_summary
+    from planner.ci.tree import tree_diff, tree_texts
+
+    result = _run_build(paths, run, fmt)
+    diff = tree_diff(run.out, result.files)
+    stale = stale_tree(run.out.as_posix().rstrip("/"), tree_texts(run.out), result.files)
+    _write_summary(step_summary(result, drift=len(stale)), fmt)
+    if not result.ok:
+        raise typer.Exit(EXIT_ERRORS)
+    sys.stdout.write(printable(diff))
+    _explain_drift("planner build --check", stale, len(result.files), fmt)
+    raise typer.Exit(EXIT_CHANGED if stale else EXIT_OK)
+
+
+def _build_write(paths: list[str], run: _BuildRun, fmt: str) -> None:
+    from planner.ci.summary import step_summary
+    from planner.ci.tree import replace_tree
+
+    out = run.out
+    result = _run_build(paths, run, fmt)
     pause = os.environ.get(PAUSE_ENV)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)  # like `plan -o NEWDIR`: the folder is created
-        replace_tree(out, result.files, before_swap=_pause_before_swap(pause) if pause else None)
-    except (OutputError, OSError) as exc:
-        _fail([error("output", str(exc), str(out), 1)], diag_fmt)
-    _write_summary(step_summary(result), diag_fmt)
+    replace_tree(out, result.files, before_swap=_pause_before_swap(pause) if pause else None, locked=True)
+    for folder in result.pruned:
+        typer.echo(f"planner build: --prune dropped {printable(str(out / folder))}/", err=True)
+    _write_summary(step_summary(result), fmt)
     if not result.ok:
         raise typer.Exit(EXIT_ERRORS)
 
@@ -425,9 +435,9 @@ def verify(
 
     from planner.ci.paths import relative_to
     from planner.ci.provenance import PlanFileError, verify_plan
-    from planner.ci.tree import read_text
+    from planner.files import read_regular
 
-    text = read_text(plan_file) if plan_file.is_file() else None
+    text = read_regular(plan_file)
     if text is None:
         _fail([error("not-found", "no such plan file; give a JSON plan", str(plan_file), 1)], "text")
     try:

@@ -126,13 +126,22 @@ def styled(d: Diagnostic, stream: IO[str] | None = None) -> str:
     return f"{place} {severity}: {one_line(d.message)} [{d.code}]"
 
 
-def _report(diagnostics: Iterable[Diagnostic]) -> None:
-    for d in sort_diagnostics(diagnostics):
-        typer.echo(styled(d), err=True)
+def _report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
+    """The one way every command prints diagnostics, on stderr: `PATH:LINE: severity: message [code]`
+    (`text`, in colour on a terminal), or GitHub workflow commands (`github`); each is one line that no CI
+    runner takes for a command it did not mean."""
+    if fmt == "github":
+        from planner.ci.annotations import workflow_commands
+
+        lines = workflow_commands(diagnostics)
+    else:
+        lines = [styled(d) for d in sort_diagnostics(diagnostics)]
+    for line in lines:
+        typer.echo(line, err=True)
 
 
-def _fail(diagnostics: Iterable[Diagnostic]) -> NoReturn:
-    _report(diagnostics)
+def _fail(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> NoReturn:
+    _report(diagnostics, fmt)
     raise typer.Exit(EXIT_ERRORS)
 
 

@@ -24,7 +24,7 @@ from planner.cli.common import (
     _fail,
     _report,
 )
-from planner.diagnostics import error, has_errors
+from planner.diagnostics import error, has_errors, printable
 
 if TYPE_CHECKING:
     from planner.config import Config
@@ -201,9 +201,9 @@ def sync_github(
                 dry_run=dry_run,
                 close_removed=close_removed,
                 epics=not no_epics,
-                report=lambda action: typer.echo(action.format(dry_run)),
+                report=lambda action: typer.echo(printable(action.format(dry_run))),
             )
-            typer.echo(done.summary())
+            typer.echo(printable(done.summary()))
             _report(done.notes)
             if plan is not None:
                 found = issue_states(result, cfg, client)
@@ -341,7 +341,7 @@ def _two_way(
         won = _choice(prefer) if prefer is not None else None
         steps = reconcile(ours, theirs, base, "plan" if won == "plan" else "tracker" if won else None)
         report = Report(tracker, side, steps, sum(1 for t in ours if t not in theirs), dry_run)
-        sys.stdout.write(report.lines())
+        sys.stdout.write(printable(report.lines()))
         if check:
             raise typer.Exit(EXIT_USAGE if report.behind else 0)
         if dry_run:
@@ -450,7 +450,7 @@ def sync_taskwarrior(
     with _task_runner(taskdata, task_binary) as runner:
         done = sync_plan(result, runner, dry_run=dry_run, delete_removed=delete_removed)
         if done.changes or not has_errors(done.diagnostics):
-            sys.stdout.write(format_result(done))
+            sys.stdout.write(printable(format_result(done)))
         _report(done.diagnostics)
         if has_errors(done.diagnostics):
             raise typer.Exit(EXIT_ERRORS)

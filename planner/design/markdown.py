@@ -109,6 +109,17 @@ class LineState(BlockState):
             self.tokens[-1][LINE] = self.line_at(self.cursor)
 
 
+# mistune's thematic break, setext underline and blank lines repeat a group per character or line, and
+# Python's regex engine keeps state per repetition: a 5 MiB line of `*` or `=` took gigabytes. The same
+# languages, with character classes instead (the setext group still captures the last character: the level).
+_FLAT_RULES = {
+    "thematic_break": r"^ {0,3}(-[ \t]*-[ \t]*-[- \t]*|_[ \t]*_[ \t]*_[_ \t]*|\*[ \t]*\*[ \t]*\*[* \t]*)$",
+    "setex_heading": r"^ {0,3}[=-]*(?P<setext_1>[=-])[ \t]*$",
+    # Whole blank lines: whitespace ending in a line break (a run of 400,000 empty lines took 400 MiB).
+    "blank_line": r"^[ \t\v\f\n]*\n",
+}
+
+
 class LineBlockParser(BlockParser):
     """Stamps each token a rule produces with the line the rule matched at.
 
@@ -119,6 +130,7 @@ class LineBlockParser(BlockParser):
     def __init__(self, *, simple_lists: bool = False, max_nested_level: int = MAX_NESTING) -> None:
         super().__init__(max_nested_level=max_nested_level)
         self.simple_lists = simple_lists
+        self.specification.update(_FLAT_RULES)
 
     def parse_list(self, m: Match[str], state: BlockState) -> int:
         if self.simple_lists:

@@ -18,6 +18,7 @@ from planner.design.structure import (
     _plain,
     _section_key,
     _sections,
+    _shown,
 )
 from planner.diagnostics import Diagnostic
 
@@ -77,7 +78,7 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
         status_line = status_section.line
         for token in status_section.tokens:
             if token["type"] in ("paragraph", "block_text"):
-                status = _plain(inline(token["text"].split("\n", 1)[0])).strip() or None
+                status = _shown(token["text"].split("\n", 1)[0]).strip() or None
                 status_line = token[LINE]
                 break
 

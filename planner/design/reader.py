@@ -43,6 +43,7 @@ from planner.design.structure import (
     _items_under_groups,
     _plain,
     _Section,
+    _shown,
     _texts,
     _walk,
 )
@@ -115,6 +116,9 @@ class _Reader:
                 continue
             for offset, raw in enumerate(token["text"].split("\n")):
                 m = _FIELD.match(_plain(inline(raw)).strip()) if ":" in raw else None
+                if m and m.group(1).lower() == "status":
+                    # The approval gate reads the status as rendered: `~~Approved~~ Draft` is a Draft.
+                    m = _FIELD.match(_shown(raw).strip())
                 if m and m.group(1).lower() not in fields:
                     fields[m.group(1).lower()] = (m.group(2).strip(), token[LINE] + offset)
         return fields

@@ -66,6 +66,10 @@ class _Scan:
         self.skips: list[tuple[int, int]] = []  # fenced code and HTML blocks: no text the reader reads
         self.lines = 1  # line number of `self.pos`
         self.pos = 0
+        self.skip_to = 0  # inside a fenced code or HTML block until here
+        self.opaque_to = 0  # inside an HTML block or paragraph-like run that ends at a blank line until here
+        self.hazards = self.quoted_lists()
+        self.hazard = 0
 
     def line_of(self, pos: int) -> int:
         self.lines += self.text.count("\n", self.pos, pos)
@@ -78,8 +82,12 @@ class _Scan:
         start = self.text.rfind("\n", 0, pos - 1) + 1
         return not self.text[start : pos - 1].strip(" \t\v\f")
 
-    def opaque_end(self, pos: int) -> int:
-        """Where the block of lines starting at pos ends: at the next blank line."""
+    def opaque_end(self, pos: int, known: int) -> int:
+        """Where the block of lines starting at pos ends: at the next blank line. `known` is the end found
+        from an earlier line: no blank line lies before it, so it stands for any pos before it (no rescan
+        per line of a long run)."""
+        if pos < known:
+            return known
         m = _BLANK.search(self.text, pos)
         return m.start() if m else len(self.text)
 
@@ -96,7 +104,10 @@ class _Scan:
         """
         text = self.text
         found: list[int] = []
+        scanned = 0  # lines before this were scanned from an earlier quote line of the same run
         for quote in _QUOTE_LINE.finditer(text):
+            if quote.start() < scanned:
+                continue  # the scan from here would stop where the last one did: linear, not quadratic
             pos = text.find("\n", quote.start()) + 1
             while 0 < pos < len(text):
                 end = text.find("\n", pos)
@@ -107,88 +118,98 @@ class _Scan:
                     found.append(pos)
                     break
                 pos = end + 1
+            scanned = pos if pos > 0 else len(text)
         return sorted(found)
 
     def run(self) -> None:
+        """Cut the text into chunks; one pass over the lines that can matter (see _NOTABLE)."""
         text = self.text
-        skip_to = 0  # inside a fenced code or HTML block until here
-        opaque_to = 0  # inside an HTML block or paragraph-like run that ends at a blank line until here
-        hazards = self.quoted_lists()
-        hazard = 0
+        handlers: dict[str, Callable[[int, int, str, int], bool]] = {
+            "`": self.fence,
+            "~": self.fence,
+            "<": self.html,
+            "[": self.reference,
+            "#": self.atx,
+        }
         for m in _NOTABLE.finditer(text):
             pos = m.start()
-            if pos < skip_to:
+            if pos < self.skip_to:
                 continue
             end = text.find("\n", pos)
             end = len(text) if end < 0 else end
             line = text[pos:end]
             indent = len(line) - len(line.lstrip(" "))
-            in_opaque = pos < opaque_to
-            first = line[indent]
+            if not handlers.get(line[indent], self.underline)(pos, end, line, indent):
+                self.give_up()
+                return
 
-            if first in "`~":
-                fence = _FENCE.match(line)
-                if fence is None:
-                    continue
-                marker, info = fence.group("fenced_2"), fence.group("fenced_3")
-                if info and marker[0] == "`" and "`" in info:
-                    continue  # mistune: not a fence, just text
-                if indent or in_opaque:
-                    return self.give_up()  # maybe inside a list item or an HTML block
-                close = re.compile(r"^ {0,3}" + marker[0] + "{" + str(len(marker)) + r",}[ \t]*(?:\n|$)", re.M)
-                found = close.search(text, end + 1)
-                skip_to = found.end() if found else len(text)
-                self.skips.append((pos, skip_to))
-                continue
+    # Each handler takes a notable line (start, end, text, indent) and returns False to give up.
 
-            if first == "<":
-                html = _RAW_HTML.match(line)
-                if html is None:
-                    continue
-                marker = html.group(0).strip()
-                closer = _html_closer(marker)
-                if closer is None:
-                    opaque_to = max(opaque_to, self.opaque_end(end))
-                    continue
-                if indent or in_opaque or not (self.prev_blank(pos) or _BLOCK_HTML.match(line)):
-                    # Under text, `<pre>` (no space after the name) is no break for a list item or quote,
-                    # so it may be a lazy continuation line rather than an HTML block.
-                    return self.give_up()
-                found_at = text.find(closer, pos + html.end())
-                skip_to = len(text) if found_at < 0 else text.find("\n", found_at) + 1 or len(text)
-                self.skips.append((pos, skip_to))
-                continue
+    def fence(self, pos: int, end: int, line: str, indent: int) -> bool:
+        fence = _FENCE.match(line)
+        if fence is None:
+            return True
+        marker, info = fence.group("fenced_2"), fence.group("fenced_3")
+        if info and marker[0] == "`" and "`" in info:
+            return True  # mistune: not a fence, just text
+        if indent or pos < self.opaque_to:
+            return False  # maybe inside a list item or an HTML block
+        close = re.compile(r"^ {0,3}" + marker[0] + "{" + str(len(marker)) + r",}[ \t]*(?:\n|$)", re.M)
+        found = close.search(self.text, end + 1)
+        self.skip_to = found.end() if found else len(self.text)
+        self.skips.append((pos, self.skip_to))
+        return True
 
-            if first == "[":
-                ref = _REF_LINK.match(text, pos)
-                if ref is not None:
-                    if "\n" in ref.group(0):
-                        return self.give_up()  # mistune lets a label run over lines, even blank ones
-                    opaque_to = max(opaque_to, self.opaque_end(end))
-                continue
+    def html(self, pos: int, end: int, line: str, indent: int) -> bool:
+        html = _RAW_HTML.match(line)
+        if html is None:
+            return True
+        closer = _html_closer(html.group(0).strip())
+        if closer is None:
+            self.opaque_to = self.opaque_end(end, self.opaque_to)
+            return True
+        if indent or pos < self.opaque_to or not (self.prev_blank(pos) or _BLOCK_HTML.match(line)):
+            # Under text, `<pre>` (no space after the name) is no break for a list item or quote,
+            # so it may be a lazy continuation line rather than an HTML block.
+            return False
+        text = self.text
+        found_at = text.find(closer, pos + html.end())
+        self.skip_to = len(text) if found_at < 0 else text.find("\n", found_at) + 1 or len(text)
+        self.skips.append((pos, self.skip_to))
+        return True
 
-            if first == "#":
-                atx = _ATX.match(line)
-                if atx is None:
-                    continue
-                boundary = indent == 0 and not in_opaque and self.prev_blank(pos)
-                if hazard < len(hazards) and hazards[hazard] < pos:
-                    boundary = False
-                    while hazard < len(hazards) and hazards[hazard] < pos:
-                        hazard += 1
-                if boundary:
-                    title = atx.group("atx_2").strip(string.whitespace)
-                    if title:
-                        title = _ATX_TRIM.sub("", title)
-                    self.chunks.append(Chunk(pos, self.line_of(pos), len(atx.group("atx_1")), title))
-                else:
-                    self.chunks[-1].dirty = True
-                continue
+    def reference(self, pos: int, end: int, line: str, indent: int) -> bool:
+        ref = _REF_LINK.match(self.text, pos)
+        if ref is not None:
+            if "\n" in ref.group(0):
+                return False  # mistune lets a label run over lines, even blank ones
+            self.opaque_to = self.opaque_end(end, self.opaque_to)
+        return True
 
-            # A setext underline: a heading when it follows text.
-            if not self.prev_blank(pos):
-                self.chunks[-1].dirty = True
-        return None
+    def atx(self, pos: int, end: int, line: str, indent: int) -> bool:
+        atx = _ATX.match(line)
+        if atx is None:
+            return True
+        boundary = indent == 0 and pos >= self.opaque_to and self.prev_blank(pos)
+        hazards = self.hazards
+        if self.hazard < len(hazards) and hazards[self.hazard] < pos:
+            boundary = False
+            while self.hazard < len(hazards) and hazards[self.hazard] < pos:
+                self.hazard += 1
+        if boundary:
+            title = atx.group("atx_2").strip(string.whitespace)
+            if title:
+                title = _ATX_TRIM.sub("", title)
+            self.chunks.append(Chunk(pos, self.line_of(pos), len(atx.group("atx_1")), title))
+        else:
+            self.chunks[-1].dirty = True
+        return True
+
+    def underline(self, pos: int, end: int, line: str, indent: int) -> bool:
+        # A setext underline: a heading when it follows text.
+        if not self.prev_blank(pos):
+            self.chunks[-1].dirty = True
+        return True
 
 
 def _html_closer(marker: str) -> str | None:
@@ -266,13 +287,7 @@ def read_tokens(
         if chunk.level > 1 or any(_level(t) > 1 for t in parse(i)):
             break
 
-    headings: list[tuple[int, int, str]] = []
-    for i, chunk in enumerate(chunks):
-        tokens = parsed[i]
-        if tokens is None:
-            headings.append((i, chunk.level, chunk.title))
-        else:
-            headings += [(i, _level(t), t["text"]) for t in tokens if t["type"] == "heading"]
+    headings = _headings(chunks, parsed)
     for n, (i, level, title) in enumerate(headings):
         if key_of(title) in read:
             stop = next((j for j, lv, _ in headings[n + 1 :] if lv <= level), len(chunks))
@@ -287,6 +302,18 @@ def read_tokens(
         else:
             out += tokens
     return out
+
+
+def _headings(chunks: list[Chunk], parsed: list[list[Token] | None]) -> list[tuple[int, int, str]]:
+    """(chunk, level, title) of every heading: from the tokens of a parsed chunk, else the chunk's own."""
+    headings: list[tuple[int, int, str]] = []
+    for i, chunk in enumerate(chunks):
+        tokens = parsed[i]
+        if tokens is None:
+            headings.append((i, chunk.level, chunk.title))
+        else:
+            headings += [(i, _level(t), t["text"]) for t in tokens if t["type"] == "heading"]
+    return headings
 
 
 def _level(token: Any) -> int:

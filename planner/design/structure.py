@@ -147,6 +147,31 @@ def _plain(tokens: list[Token]) -> str:
     return "".join(out)
 
 
+# Struck-through text is not what a reader sees: `~~x~~` and `~x~` (GitHub strikes both), <s>, <del>, <strike>.
+_TILDE_STRUCK = re.compile(r"(?<!~)(~~?)(?=[^\s~])(.*?[^\s~])\1(?!~)")
+_STRUCK_OPEN = re.compile(r"<(?:s|del|strike)(?:\s[^>]*)?>", re.IGNORECASE)
+_STRUCK_CLOSE = re.compile(r"</(?:s|del|strike)\s*>", re.IGNORECASE)
+
+
+def _shown(raw: str) -> str:
+    """One line of Markdown as rendered text: like _plain, with struck-through text left out."""
+    from planner.design.markdown import inline
+
+    out: list[str] = []
+    struck = 0
+    for token in _walk(inline(_TILDE_STRUCK.sub("", raw))):
+        kind, text = token["type"], token.get("raw", "")
+        if kind == "inline_html":
+            struck += 1 if _STRUCK_OPEN.fullmatch(text) else -1 if struck and _STRUCK_CLOSE.fullmatch(text) else 0
+        elif struck:
+            continue
+        elif kind in ("text", "codespan"):
+            out.append(text)
+        elif kind in ("softbreak", "linebreak"):
+            out.append(" ")
+    return "".join(out)
+
+
 def _item_text(item: Token) -> tuple[str, int]:
     """A list item's own first text block (raw) and its line."""
     for child in item.get("children") or ():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from planner.config import Config, load_config
 from planner.design import MAX_DESIGN_BYTES, DesignDoc, load_design
-from planner.diagnostics import Diagnostic, error, sort_diagnostics, strictened, warning
+from planner.diagnostics import Diagnostic, displayable, error, sort_diagnostics, strictened, warning
 from planner.graph import plan_order
 from planner.plan.model import (
     ContextModel,
@@ -49,7 +49,7 @@ def plan_design(
     max_bytes: int = MAX_DESIGN_BYTES,
 ) -> Plan:
     """Read a design and plan it. Problems are the plan's diagnostics; `plan.ok` says whether it stands."""
-    shown = str(path)
+    shown = displayable(str(path))  # a file name that is not valid UTF-8 is shown with U+FFFD
     if not isinstance(config, Config):
         loaded, config_problems = load_config(config)
         if loaded is None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from planner.ci.progress import BOX_DONE, BOX_NOT_PLANNED, BOX_OPEN, read_progress, set_boxes
+from planner.ci.progress import BLANK, DONE, NOT_PLANNED, read_progress, set_boxes
+from planner.ci.progress import box_state as progress_box_state
 from planner.diagnostics import Diagnostic, error
 from planner.errors import PlannerError
 from planner.files import write_atomic
@@ -47,7 +48,7 @@ Prefer = Side
 Outcome = Literal["in-step", "to-plan", "to-tracker", "conflict"]
 BASE_VERSION = 1
 _STATES: tuple[str, ...] = get_args(State)
-_BOXES: dict[State, str] = {"open": BOX_OPEN, "done": BOX_DONE, "not-planned": BOX_NOT_PLANNED}
+_BOXES: dict[State, str] = {"open": BLANK, "done": DONE, "not-planned": NOT_PLANNED}
 
 
 class BaseError(PlannerError):
@@ -55,10 +56,8 @@ class BaseError(PlannerError):
 
 
 def box_state(box: str) -> State:
-    """`[x]`/`[X]` done, `[-]` not planned, anything else open."""
-    if box in ("x", "X"):
-        return "done"
-    return "not-planned" if box == BOX_NOT_PLANNED else "open"
+    """A box's tracker state, as the carry-over reads the box: done (`x`, `✔`, any mark), not planned (`-`), open."""
+    return {DONE: "done", NOT_PLANNED: "not-planned"}.get(progress_box_state(box), "open")  # type: ignore[return-value]
 
 
 def state_box(state: State) -> str:

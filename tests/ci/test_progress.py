@@ -114,7 +114,8 @@ def test_regenerating_after_design_edits_keeps_exactly_the_right_boxes_and_notes
     second = out.read_text(encoding="utf-8")
 
     now = boxes(second)
-    assert {k: v for k, v in now.items() if v != " "} == {MIGRATION: "x", RUST_CLIENT: "X"}
+    # `X` is done, written back as `x`: a box has three states, not a character to keep.
+    assert {k: v for k, v in now.items() if v != " "} == {MIGRATION: "x", RUST_CLIENT: "x"}
     assert PAGE not in now and now[NEW_FILE] == " " and PY_CREATE in now
     assert len(now) == 23  # one key file in, one out
     assert removed(second) == {PAGE: "x"}
@@ -161,19 +162,21 @@ def test_no_previous_file_means_the_rendered_plan_as_is() -> None:
     assert carry_over(text, "# some unrelated file\n\n- [x] a box without a marker\n") == text
 
 
-def test_only_a_marker_that_ends_a_task_line_outside_code_counts() -> None:
+def test_a_marker_counts_wherever_it_stands_but_only_with_a_box() -> None:
     marker = f"<!-- planner:id={encode_id(MIGRATION)} -->"
+    page = f"<!-- planner:id={encode_id(PAGE)} -->"
     old = "\n".join(
         [
-            f"- [x] text that merely mentions {marker} and goes on",
+            f"text that merely mentions {marker} without a box",
             "```",
-            f"- [x] **1.1** in a code block {marker}",
-            "```",
-            f"1. [x] an ordered item {marker}",
+            f"1. [x] **1.1** an ordered item in a stray code block {marker} and text after it",
+            "- [ ] **1.2** a task whose marker was wrapped <!--",
+            f"  planner:id={encode_id(PAGE)} -->",
+            f"- [✔️] **1.3** and one more {page}",
         ]
     )
-    assert read_progress(old).boxes == {}
-    assert carry_over(_rendered(), old) == _rendered()
+    assert read_progress(old).boxes == {MIGRATION: "x", PAGE: "x"}
+    assert boxes(carry_over(_rendered(), old))[MIGRATION] == "x"
 
 
 def test_crlf_plans_and_a_notes_block_without_its_end_marker() -> None:
@@ -210,7 +213,22 @@ def test_carry_over_is_idempotent_and_keeps_every_tick(chosen: set[str], with_no
     assert (NOTES in once) is with_notes
 
 
-def test_apply_progress_keeps_the_box_character_people_used() -> None:
+@pytest.mark.parametrize(
+    ("box", "state"),
+    [
+        ("x", "x"),
+        ("X", "x"),
+        ("x ", "x"),
+        (" x", "x"),
+        ("✔", "x"),
+        ("✔️", "x"),
+        ("~", "x"),
+        ("-", "-"),
+        (" ", " "),
+        ("", " "),
+    ],
+)
+def test_apply_progress_writes_each_box_people_typed_as_its_state(box: str, state: str) -> None:
     text = _rendered()
-    old = tick(text, {MIGRATION: "~"})
-    assert boxes(apply_progress(text, read_progress(old)))[MIGRATION] == "~"
+    old = tick(text, {MIGRATION: box})
+    assert boxes(apply_progress(text, read_progress(old)))[MIGRATION] == state
