@@ -25,6 +25,7 @@ __all__ = [
     "output_lock",
     "read_text",
     "replace_tree",
+    "special_entries",
     "tree_diff",
     "tree_texts",
 ]
@@ -124,6 +125,11 @@ def tree_texts(out: Path) -> dict[str, str]:
     """The regular files below a folder as relative path -> text (none when it is absent)."""
     # The same reading rules as tree_diff: regular files only, no symlink followed, nothing outside out.
     return {rel: text for rel, kind in _existing(out).items() if kind is None and (text := read_inside(out, rel))}
+
+
+def special_entries(out: Path) -> dict[str, str]:
+    """What below a folder is not a regular file (relative path -> 'a symlink', 'a FIFO', ...): never read."""
+    return {rel: kind for rel, kind in _existing(out).items() if kind is not None}
 
 
 def tree_diff(out: Path, files: Mapping[str, str]) -> str:

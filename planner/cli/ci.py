@@ -392,13 +392,20 @@ def _run_build(paths: list[str], run: _BuildRun, fmt: str) -> Build:
 
 
 def _build_check(paths: list[str], run: _BuildRun, fmt: str) -> None:
-    from planner.ci.drift import stale_tree
+    from planner.ci.drift import Stale, stale_tree
     from planner.ci.summary import step_summary
-    from planner.ci.tree import tree_diff, tree_texts
+    from planner.ci.tree import special_entries, tree_diff, tree_texts
 
     result = _run_build(paths, run, fmt)
     diff = tree_diff(run.out, result.files)
-    stale = stale_tree(run.out.as_posix().rstrip("/"), tree_texts(run.out), result.files)
+    label = run.out.as_posix().rstrip("/")
+    stale = stale_tree(label, tree_texts(run.out), result.files)
+    # A symlink, FIFO or device in the tree is never read: it is stale by what it is, not by its content.
+    odd = [
+        Stale(f"{label}/{rel}", f"{kind} where planner writes files; remove it")
+        for rel, kind in special_entries(run.out).items()
+    ]
+    stale = sorted([*(s for s in stale if s.path not in {o.path for o in odd}), *odd], key=lambda s: s.path)
     _write_summary(step_summary(result, drift=len(stale)), fmt)
     if not result.ok:
         raise typer.Exit(EXIT_ERRORS)

@@ -120,8 +120,9 @@ def test_build_check_annotates_each_stale_file_for_github(project: Path) -> None
     errors = re.findall(r"^::error file=([^,]+),line=1,title=planner stale::out of date: (.*)$", err, re.MULTILINE)
     assert ("out/workflow-schedules/plan.json", "config changed since it was written") in errors
     assert not [path for path, _ in errors if path.startswith("out/workflow-schedules/plan.md")]  # no hash in it
-    gone = [path for path, why in errors if why.startswith("no longer planned")]
-    assert gone and all(path.startswith("out/execution-tags/") for path in gone)
+    # A deleted design keeps its folder until --prune (docs/guarantees.md): none of its files is stale.
+    assert not [path for path, _ in errors if path.startswith("out/execution-tags/")]
+    assert any(path == "out/index.json" for path, _ in errors)
     assert re.search(r"^planner build --check: (\d+) of \d+ file\(s\) out of date;", err, re.MULTILINE)
     assert int(re.search(r"--check: (\d+) of", err)[1]) == len(errors)  # type: ignore[index]
 

@@ -221,7 +221,7 @@ def test_build_writes_the_same_tree_and_reports_the_same_for_any_jobs(project: P
     assert outcomes["1"] == outcomes["2"]
     again, failed_tree, drift, clean, same, tree = outcomes["1"]
     assert again[0] == 1 and "- [x]" in failed_tree["retry-budgets/plan.md"].decode()
-    assert "payload-limits/plan.md" not in failed_tree
+    assert "payload-limits/plan.md" in failed_tree  # a deleted design keeps its folder until --prune
     assert drift[0] == 2 and "index.json" in drift[1]
     assert (clean[0], same[0], same[1]) == (0, 0, "")
     assert "- [x]" in tree["retry-budgets/plan.md"].decode()
@@ -254,7 +254,8 @@ def test_an_interrupted_parallel_build_leaves_the_previous_tree_intact(project: 
     finally:
         child.kill()
     assert snapshot(project / "out") == old
-    assert [p.name for p in project.iterdir() if p.name.startswith(".out.")] == []
+    # No staging folder is left; the lock file may stay (flock is released when its holder dies).
+    assert [p.name for p in project.iterdir() if p.name.startswith(".out.") and p.name != ".out.planner-lock"] == []
     if signum == signal.SIGINT:
         # typer turns the KeyboardInterrupt into exit 130, as for an interrupted one-process run.
         assert child.returncode == 130 and "Traceback" not in stderr

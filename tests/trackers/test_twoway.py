@@ -107,7 +107,7 @@ PLAN = """\
 - [ ] First <!-- planner:id=r:one -->
   - [ ] a sub-point a person added
 - [x] Second <!-- planner:id=r:two -->\r
-```
+```sh
 - [ ] fenced <!-- planner:id=r:one -->
 ```
 <!-- planner:notes -->
@@ -116,7 +116,8 @@ PLAN = """\
 """
 
 
-def test_set_boxes_changes_only_the_named_boxes_outside_fences_and_notes() -> None:
+def test_set_boxes_changes_only_the_named_boxes_outside_planners_code_and_notes() -> None:
+    # planner's own code blocks (```sh, ```mermaid) hold text; any other fence is a stray line (see carry-over).
     out = set_boxes(PLAN, {"r:one": "x", "r:two": "-"})
     assert out == PLAN.replace("- [ ] First", "- [x] First").replace("- [x] Second", "- [-] Second")
     assert read_progress(out).boxes == {"r:one": "x", "r:two": "-"}
