@@ -45,7 +45,7 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} ({sys.executable})"
 
 
-def time_calls(cases: dict[str, Callable[[], object]], runs: int, warmup: int = 1) -> dict[str, float]:
+def time_calls(cases: Mapping[str, Callable[[], object]], runs: int, warmup: int = 1) -> dict[str, float]:
     """Median wall time in seconds of each callable; runs are interleaved so drift hits all alike."""
     for _ in range(warmup):
         for fn in cases.values():

@@ -18,6 +18,7 @@ import itertools
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from common import ROOT, machine, peak_rss_mb, print_table, time_calls
@@ -101,9 +102,8 @@ def main() -> int:
                 path = Path(tmp, f"{family.split()[0]}-{n}.md")
                 path.write_text(design(family, n), encoding="utf-8")
                 paths[n] = path
-            times = time_calls(
-                {str(n): (lambda p=p: plan_design(p, config, max_bytes=1 << 30)) for n, p in paths.items()}, runs
-            )
+            calls = {str(n): partial(plan_design, p, config, max_bytes=1 << 30) for n, p in paths.items()}
+            times = time_calls(calls, runs)
             ratios = [times[str(b)] / times[str(a)] for a, b in itertools.pairwise(sizes)]
             biggest = Path(tmp, "memory.md")
             unit = len(FAMILIES[family](100))
