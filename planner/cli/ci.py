@@ -27,12 +27,12 @@ from planner.cli.common import (
     JobsOption,
     MaxBytesOption,
     StrictOption,
-    _config,
-    _design_paths,
-    _fail,
-    _jobs,
-    _report,
+    design_paths,
+    fail,
     format_option,
+    jobs_or_cores,
+    load_config_or_exit,
+    print_diagnostics,
 )
 from planner.diagnostics import Diagnostic, error, has_errors, one_line, printable, warning
 
@@ -55,7 +55,7 @@ _EXTENSIONS = {"markdown": ".md", "json": ".json", "mermaid": ".mmd"}
 
 def report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
     """Diagnostics on stderr (see planner.cli.common._report, the one helper every command uses)."""
-    _report(diagnostics, fmt)
+    print_diagnostics(diagnostics, fmt)
 
 
 def _usage(message: str) -> NoReturn:
@@ -110,7 +110,7 @@ def _plan_usage(several: bool, output: Path | None, *, check: bool, force: bool,
         try:
             check_output_path(output, force=force)
         except OutputError as exc:
-            _fail([error("output", str(exc), str(output), 1)], fmt)
+            fail([error("output", str(exc), str(output), 1)], fmt)
 
 
 def _targets(results: Sequence[tuple[str, Plan]], output: Path | None, several: bool, fmt: str) -> list[Path | None]:
@@ -160,8 +160,8 @@ def run_plan(
 
     several = len(designs) > 1 or any(Path(d).is_dir() for d in designs)
     _plan_usage(several, output, check=check, force=force, fmt=diagnostics)
-    paths, problems = _design_paths(designs)
-    cfg = _config(config)
+    paths, problems = design_paths(designs)
+    cfg = load_config_or_exit(config)
     with progress(len(paths), "planning") as advance:
         results = plan_many(
             paths,
@@ -233,13 +233,13 @@ def _write_all(texts: Sequence[tuple[Path | None, str]], folder: Path, force: bo
     try:
         folder.mkdir(parents=True, exist_ok=True)  # `plan -o NEWDIR`: the folder is created
     except OSError as exc:
-        _fail([error("output", f"cannot create the folder: {exc}", str(folder), 1)], fmt)
+        fail([error("output", f"cannot create the folder: {exc}", str(folder), 1)], fmt)
     for target, text in texts:
         assert target is not None
         try:
             write_atomic(target, text, force=force)
         except (OutputError, OSError) as exc:
-            _fail([error("output", str(exc), str(target), 1)], fmt)
+            fail([error("output", str(exc), str(target), 1)], fmt)
 
 
 def _pause_before_swap(fifo: str) -> Callable[[Path], None]:
@@ -320,13 +320,13 @@ def build(
     from planner.files import OutputError
 
     diag_fmt = old_format or diagnostics
-    paths, problems = _design_paths(designs)
+    paths, problems = design_paths(designs)
     # The output folder may sit among the designs: its plan.md files are not designs.
     paths = [p for p in paths if not _inside(p, out)]
     if has_errors(problems):
-        _fail(problems, diag_fmt)
-    cfg = _config(config)
-    run = _BuildRun(cfg, out, strict=strict, max_bytes=max_bytes, prune=prune and not check, jobs=_jobs(jobs))
+        fail(problems, diag_fmt)
+    cfg = load_config_or_exit(config)
+    run = _BuildRun(cfg, out, strict=strict, max_bytes=max_bytes, prune=prune and not check, jobs=jobs_or_cores(jobs))
     try:
         if not check:
             out.parent.mkdir(parents=True, exist_ok=True)  # like `plan -o NEWDIR`: the folder is created
@@ -337,7 +337,7 @@ def build(
         with output_lock(out, on_wait=_waiting):
             _build_write(paths, run, fmt=diag_fmt)
     except (OutputError, OSError) as exc:
-        _fail([error("output", str(exc), str(out), 1)], diag_fmt)
+        fail([error("output", str(exc), str(out), 1)], diag_fmt)
 
 
 def _waiting(lock: Path) -> None:
@@ -446,7 +446,7 @@ def verify(
 
     text = read_regular(plan_file)
     if text is None:
-        _fail([error("not-found", "no such plan file; give a JSON plan", str(plan_file), 1)], "text")
+        fail([error("not-found", "no such plan file; give a JSON plan", str(plan_file), 1)], "text")
     try:
         # Paths in a plan are relative to the plan file's folder; plans written before that recorded them
         # relative to the folder planner ran in, so those are looked up there.
@@ -457,7 +457,7 @@ def verify(
             if not any(e.state == "missing" for e in old_way.entries):
                 base, outcome = Path.cwd(), old_way
     except PlanFileError as exc:
-        _fail([error("plan-file", str(exc), str(plan_file), 1)], "text")
+        fail([error("plan-file", str(exc), str(plan_file), 1)], "text")
     missing = []
     for found in outcome.entries:
         # Shown from the working folder, wherever the plan recorded it from.
@@ -480,5 +480,5 @@ def verify(
         else:
             typer.echo(f"{entry.role} {one_line(entry.path)}: unchanged")
     if missing:
-        _fail(missing, "text")
+        fail(missing, "text")
     raise typer.Exit(EXIT_CHANGED if outcome.changed else EXIT_OK)

@@ -61,7 +61,7 @@ def format_option(choices: Sequence[str], what: str, *names: str, hidden: bool =
     )
 
 
-def _choice(value: Any) -> str:
+def choice(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
@@ -126,7 +126,7 @@ def styled(d: Diagnostic, stream: IO[str] | None = None) -> str:
     return f"{place} {severity}: {one_line(d.message)} [{d.code}]"
 
 
-def _report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
+def print_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
     """The one way every command prints diagnostics, on stderr: `PATH:LINE: severity: message [code]`
     (`text`, in colour on a terminal), or GitHub workflow commands (`github`); each is one line that no CI
     runner takes for a command it did not mean."""
@@ -140,18 +140,18 @@ def _report(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> None:
         typer.echo(line, err=True)
 
 
-def _fail(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> NoReturn:
-    _report(diagnostics, fmt)
+def fail(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> NoReturn:
+    print_diagnostics(diagnostics, fmt)
     raise typer.Exit(EXIT_ERRORS)
 
 
-def _jobs(jobs: int | None) -> int:
+def jobs_or_cores(jobs: int | None) -> int:
     from planner.ci.parallel import default_jobs
 
     return jobs if jobs is not None else default_jobs()
 
 
-def _config(explicit: str | None) -> Config:
+def load_config_or_exit(explicit: str | None) -> Config:
     """The repo config, or exit 1 with its diagnostics."""
     from planner.config import find_config, load_config
 
@@ -176,12 +176,12 @@ def _config(explicit: str | None) -> Config:
         raise typer.Exit(EXIT_ERRORS)
     config, problems = load_config(path)
     if config is None or has_errors(problems):
-        _fail(problems)
-    _report(problems)
+        fail(problems)
+    print_diagnostics(problems)
     return config
 
 
-def _design_paths(targets: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
+def design_paths(targets: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
     """Files as given; directories expanded to the *.md files below them, sorted, less planner's own output."""
     from planner.files import is_generated
 

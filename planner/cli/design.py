@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from planner.cli.app import app
-from planner.cli.common import ConfigOption, _config, _fail
+from planner.cli.common import ConfigOption, fail, load_config_or_exit
 from planner.diagnostics import error
 
 __all__ = ["new", "template"]
@@ -65,7 +65,7 @@ def new(
     name = feature.strip()
     if not name or any(c in name for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
         raise typer.BadParameter("give the feature's name on one line, e.g. 'Workflow Schedules'", param_hint="FEATURE")
-    cfg = _config(config)
+    cfg = load_config_or_exit(config)
     ticked = []
     for given in filter(None, (v.strip() for v in (repos or "").split(","))):
         canonical = cfg.resolve(given)
@@ -80,5 +80,5 @@ def new(
         output.parent.mkdir(parents=True, exist_ok=True)
         write_new(output, text)
     except (OutputError, OSError) as exc:
-        _fail([error("output", str(exc), str(output), 1)])
+        fail([error("output", str(exc), str(output), 1)])
     typer.echo(f"planner new: wrote {output}; fill in the placeholders, then `planner check {output}`", err=True)

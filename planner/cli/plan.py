@@ -22,11 +22,11 @@ from planner.cli.common import (
     JobsOption,
     MaxBytesOption,
     StrictOption,
-    _config,
-    _design_paths,
-    _jobs,
-    _report,
+    design_paths,
     format_option,
+    jobs_or_cores,
+    load_config_or_exit,
+    print_diagnostics,
 )
 from planner.diagnostics import Diagnostic, Severity, has_errors, note, strictened
 
@@ -150,15 +150,15 @@ def check(
     from planner.design import MAX_DESIGN_BYTES
     from planner.files import is_generated
 
-    paths, problems = _design_paths(designs)
+    paths, problems = design_paths(designs)
     if skip_generated:
         paths = [p for p in paths if not is_generated(Path(p))]
-    cfg = _config(config)
+    cfg = load_config_or_exit(config)
     limit = max_bytes or MAX_DESIGN_BYTES
     work = partial(check_design, config=cfg, allow_unapproved=not require_approved, strict=False, max_bytes=limit)
     with progress(len(paths), "checking") as advance:
         # Each design's diagnostics, not its plan: a check of thousands of designs stays small.
-        results = [(r, _lint(r.diagnostics, strict)) for r in ordered_map(work, paths, _jobs(jobs), advance)]
+        results = [(r, _lint(r.diagnostics, strict)) for r in ordered_map(work, paths, jobs_or_cores(jobs), advance)]
     found = [*problems, *(d for _, linted in results for d in linted)]
     if fmt == "json":
         report = [
@@ -170,7 +170,7 @@ def check(
             for r, linted in results
         ]
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
-        _report(problems)  # a folder without designs has no entry in the report: say so on stderr
+        print_diagnostics(problems)  # a folder without designs has no entry in the report: say so on stderr
     else:
         shown = [d for d in found if d.severity is Severity.ERROR] if quiet else found
         report_diagnostics(shown, fmt)
@@ -188,7 +188,7 @@ def graph(
     """Show the config's repo dependency graph."""
     from planner.render.graph import render_graph
 
-    sys.stdout.write(render_graph(_config(config).graph, fmt))  # type: ignore[arg-type]
+    sys.stdout.write(render_graph(load_config_or_exit(config).graph, fmt))  # type: ignore[arg-type]
 
 
 @app.command(epilog="\b\nExample:\n  planner schema > plan.schema.json")

@@ -15,10 +15,10 @@ from planner.cli.common import (
     EXIT_USAGE,
     ConfigOption,
     MaxBytesOption,
-    _choice,
-    _config,
-    _design_paths,
-    _report,
+    choice,
+    design_paths,
+    load_config_or_exit,
+    print_diagnostics,
 )
 from planner.diagnostics import Diagnostic, error
 
@@ -71,11 +71,11 @@ def suggest(
     if learn_paths is not None:
         if designs or write:
             _usage("--learn-paths reads plans and prints a proposal; give no design and no --write with it")
-        _learn(learn_paths, _config(config))
+        _learn(learn_paths, load_config_or_exit(config))
         return
     if not designs:
         _usage("give one or more design docs or folders (or --learn-paths PLANS_DIR, or --schema)")
-    _suggest(designs, _config(config), _choice(fmt), write, min_evidence, max_bytes)
+    _suggest(designs, load_config_or_exit(config), choice(fmt), write, min_evidence, max_bytes)
 
 
 def _usage(message: str) -> NoReturn:
@@ -89,7 +89,7 @@ def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidenc
     from planner.suggest.render import missing_sections, report_markdown, sections_markdown
     from planner.suggest.write import with_sections
 
-    paths, problems = _design_paths(targets)
+    paths, problems = design_paths(targets)
     found: list[Suggestion] = []
     reports: list[str] = []
     for path in paths:
@@ -148,7 +148,7 @@ def _read(path: str, max_bytes: int | None) -> tuple[tuple[str, str] | None, tup
 
 
 def _finish(problems: list[Diagnostic]) -> None:
-    _report(problems)
+    print_diagnostics(problems)
     if problems:
         raise typer.Exit(EXIT_ERRORS)
 

@@ -19,10 +19,10 @@ from planner.cli.common import (
     AllowOption,
     ConfigOption,
     StrictOption,
-    _choice,
-    _config,
-    _fail,
-    _report,
+    choice,
+    fail,
+    load_config_or_exit,
+    print_diagnostics,
 )
 from planner.diagnostics import error, has_errors, printable
 
@@ -105,16 +105,16 @@ def _github_issues(
     from planner.plan import plan_design
     from planner.trackers.github import plan_issues
 
-    cfg = _config(config)
+    cfg = load_config_or_exit(config)
     result = plan_design(design, cfg, allow_unapproved=allow_unapproved, strict=strict)
-    _report(result.diagnostic_values())
+    print_diagnostics(result.diagnostic_values())
     if not result.ok:
         raise typer.Exit(EXIT_ERRORS)
     specs, problems = plan_issues(result, cfg)
     problems = strictened(problems) if strict else problems
     if has_errors(problems):
-        _fail(problems)
-    _report(problems)
+        fail(problems)
+    print_diagnostics(problems)
     return result, cfg, specs
 
 
@@ -144,7 +144,7 @@ def export_github(
         try:
             check_output_path(output, force=force, inputs={"design doc": design})
         except OutputError as exc:
-            _fail([error("output", str(exc), str(output), 1)])
+            fail([error("output", str(exc), str(output), 1)])
     _, cfg, specs = _github_issues(design, config, allow_unapproved, strict)
     text = render_export(specs)
     if output is None:
@@ -153,7 +153,7 @@ def export_github(
     try:
         write_atomic(output, text, force=force, inputs={"design doc": design, "repo config": cfg.path})
     except (OutputError, OSError) as exc:
-        _fail([error("output", str(exc), str(output), 1)])
+        fail([error("output", str(exc), str(output), 1)])
 
 
 @sync_app.command(
@@ -204,7 +204,7 @@ def sync_github(
                 report=lambda action: typer.echo(printable(action.format(dry_run))),
             )
             typer.echo(printable(done.summary()))
-            _report(done.notes)
+            print_diagnostics(done.notes)
             if plan is not None:
                 found = issue_states(result, cfg, client)
                 _two_way(
@@ -218,7 +218,7 @@ def sync_github(
                     prefer=prefer,
                 )
     except GitHubError as exc:
-        _fail([error("github", str(exc), design, 1)])
+        fail([error("github", str(exc), design, 1)])
 
 
 @pull_app.command("github")
@@ -248,7 +248,7 @@ def pull_github(
         with _github_client(api_url, True, design, 1.0, max_wait) as client:
             found = issue_states(result, cfg, client)
     except GitHubError as exc:
-        _fail([error("github", str(exc), design, 1)])
+        fail([error("github", str(exc), design, 1)])
     states = {task_id: state for task_id, (state, _, _) in found.items()}
     _two_way("plan", "github", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check)
 
@@ -261,9 +261,9 @@ def _github_token(api_url: str, read_only: bool, design: str) -> str | None:
             "GITHUB_TOKEN is not set; export GITHUB_TOKEN=<a token that may write issues in the repos> "
             "(or pass --dry-run to see the changes without one)"
         )
-        _fail([error("github-token", message, design, 1)])
+        fail([error("github-token", message, design, 1)])
     if not api_url.startswith(("https://", "http://")):
-        _fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
+        fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
     return token
 
 
@@ -289,7 +289,7 @@ def _github_client(
 
 def _check_plan_file(plan: Path | None) -> None:
     if plan is not None and not plan.is_file():
-        _fail(
+        fail(
             [
                 error(
                     "plan-file",
@@ -338,7 +338,7 @@ def _two_way(
         ids = tuple(task.id for repo in plan.repos for task in repo.tasks)
         ours = plan_states(text, ids)
         theirs = read()
-        won = _choice(prefer) if prefer is not None else None
+        won = choice(prefer) if prefer is not None else None
         steps = reconcile(ours, theirs, base, "plan" if won == "plan" else "tracker" if won else None)
         report = Report(tracker, side, steps, sum(1 for t in ours if t not in theirs), dry_run)
         sys.stdout.write(printable(report.lines()))
@@ -352,12 +352,12 @@ def _two_way(
             write(steps)
         write_base(base_file, tracker, new_base(steps, base, side))
     except BaseError as exc:
-        _fail([error("sync-base", str(exc), str(base_file), 1)])
+        fail([error("sync-base", str(exc), str(base_file), 1)])
     except (OSError, UnicodeDecodeError) as exc:
-        _fail([error("plan-file", f"cannot read or write {shown}: {exc}", shown, 1)])
+        fail([error("plan-file", f"cannot read or write {shown}: {exc}", shown, 1)])
     conflicts = conflict_diagnostics(steps, shown, text)
     if conflicts:
-        _fail(conflicts)
+        fail(conflicts)
 
 
 # -- Taskwarrior and Jira ------------------------------------------------------------------------
@@ -367,9 +367,9 @@ def _tracker_plan(design: str, config: str | None, allow_unapproved: bool, stric
     """The plan and config for a tracker command, or exit 1 with the diagnostics."""
     from planner.plan import plan_design
 
-    cfg = _config(config)
+    cfg = load_config_or_exit(config)
     result = plan_design(design, cfg, allow_unapproved=allow_unapproved, strict=strict)
-    _report(result.diagnostic_values())
+    print_diagnostics(result.diagnostic_values())
     if not result.ok:
         raise typer.Exit(EXIT_ERRORS)
     return result, cfg
@@ -385,7 +385,7 @@ def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], d
         try:
             check_output_path(output, force=force, inputs=inputs)
         except OutputError as exc:
-            _fail([error("output", str(exc), str(output), 1)])
+            fail([error("output", str(exc), str(output), 1)])
     text = make()
     if output is None:
         sys.stdout.write(text)
@@ -393,7 +393,7 @@ def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], d
     try:
         write_atomic(output, text, force=force, inputs=inputs)
     except (OutputError, OSError) as exc:
-        _fail([error("output", str(exc), str(output), 1)])
+        fail([error("output", str(exc), str(output), 1)])
 
 
 @export_app.command(
@@ -451,7 +451,7 @@ def sync_taskwarrior(
         done = sync_plan(result, runner, dry_run=dry_run, delete_removed=delete_removed)
         if done.changes or not has_errors(done.diagnostics):
             sys.stdout.write(printable(format_result(done)))
-        _report(done.diagnostics)
+        print_diagnostics(done.diagnostics)
         if has_errors(done.diagnostics):
             raise typer.Exit(EXIT_ERRORS)
         if plan is None:
@@ -468,7 +468,7 @@ def sync_taskwarrior(
                 prefer=prefer,
             )
         except TaskwarriorError as exc:
-            _fail([error("taskwarrior", str(exc), design, 1)])
+            fail([error("taskwarrior", str(exc), design, 1)])
 
 
 @pull_app.command("taskwarrior")
@@ -498,7 +498,7 @@ def pull_taskwarrior(
         try:
             states = task_states(result, runner)
         except TaskwarriorError as exc:
-            _fail([error("taskwarrior", str(exc), design, 1)])
+            fail([error("taskwarrior", str(exc), design, 1)])
     _two_way(
         "plan", "taskwarrior", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check
     )
@@ -512,7 +512,7 @@ def _task_runner(taskdata: Path | None, task_binary: str) -> Iterator[Subprocess
     from planner.trackers.taskwarrior import SubprocessRunner, find_taskrc
 
     if taskdata is not None and not taskdata.is_dir():
-        _fail([error("taskdata", f"folder {taskdata} does not exist; create it first", str(taskdata), 1)])
+        fail([error("taskdata", f"folder {taskdata} does not exist; create it first", str(taskdata), 1)])
     env = dict(os.environ)
     if taskdata is not None:
         env["TASKDATA"] = str(taskdata.resolve())

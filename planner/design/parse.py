@@ -7,18 +7,18 @@ from pathlib import Path
 
 from planner.design.markdown import LINE, inline, parse_blocks
 from planner.design.model import DesignDoc
-from planner.design.reader import _Reader
-from planner.design.rules import _LEFTOVER_HINT, _feature, _may_leave
+from planner.design.reader import Reader
+from planner.design.rules import LEFTOVER_HINT, feature_of, may_leave
 from planner.design.sections import read_tokens
 from planner.design.structure import (
-    _READ_SECTIONS,
     CANONICAL,
+    READ_SECTIONS,
     SECTION_TITLES,
-    _outside,
-    _plain,
-    _section_key,
-    _sections,
-    _shown,
+    find_sections,
+    outside_canonical,
+    plain_text,
+    section_key,
+    shown,
 )
 from planner.diagnostics import Diagnostic
 
@@ -45,16 +45,16 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
     if full:
         tokens = parse_blocks(text, reference=True)
     elif fast:
-        tokens = read_tokens(text, _section_key, _READ_SECTIONS, _LEFTOVER_HINT, _may_leave)
+        tokens = read_tokens(text, section_key, READ_SECTIONS, LEFTOVER_HINT, may_leave)
     else:
         tokens = parse_blocks(text)
-    reader = _Reader(path, full)
-    sections, first_sub = _sections(tokens)
+    reader = Reader(path, full)
+    sections, first_sub = find_sections(tokens)
     whole = any(key not in sections for key in CANONICAL)
     if whole and fast:  # the hint was only text (a heading in a code block): read it all
         tokens = parse_blocks(text)
-        sections, first_sub = _sections(tokens)
-    outside = _outside(tokens) if whole else []
+        sections, first_sub = find_sections(tokens)
+    outside = outside_canonical(tokens) if whole else []
     for section in sections.values():
         for line in section.again:
             reader.warning(
@@ -65,8 +65,8 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
             )
 
     title_token = next((t for t in tokens if t["type"] == "heading" and t["attrs"]["level"] == 1), None)
-    title = _plain(inline(title_token["text"])).strip() if title_token else None
-    feature = _feature(title) if title else ""
+    title = plain_text(inline(title_token["text"])).strip() if title_token else None
+    feature = feature_of(title) if title else ""
     if not feature:
         feature = Path(path).stem
         reader.warning("no-title", f"no '# Feature Design' title; the plan uses '{feature}'", 1)
@@ -78,7 +78,7 @@ def parse_design(text: str, path: str, *, full: bool = False) -> tuple[DesignDoc
         status_line = status_section.line
         for token in status_section.tokens:
             if token["type"] in ("paragraph", "block_text"):
-                status = _shown(token["text"].split("\n", 1)[0]).strip() or None
+                status = shown(token["text"].split("\n", 1)[0]).strip() or None
                 status_line = token[LINE]
                 break
 

@@ -7,42 +7,42 @@ import unicodedata
 
 from planner.design.markdown import inline
 from planner.design.model import DbChange
-from planner.design.structure import _plain
+from planner.design.structure import plain_text
 
 __all__ = [
     "path_problem",
 ]
 
-_CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
+CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
 
 
-_FIELD = re.compile(r"^[*_\s]*(date|status|branch|id)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
+FIELD = re.compile(r"^[*_\s]*(date|status|branch|id)[*_\s]*:[*_\s]*(.*?)[*_\s]*$", re.IGNORECASE)
 _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
-_REST = re.compile(rf"^(?:[-*+]\s+)?({_METHODS})\s+(\S+)(.*)$")
+REST_LINE = re.compile(rf"^(?:[-*+]\s+)?({_METHODS})\s+(\S+)(.*)$")
 # Text that may hold an API line: a method or 'rpc' as a word (a cheap test before an inline parse).
-_API_HINT = re.compile(rf"\b(?:{_METHODS}|rpc)\b")
-_ENDPOINT_LINE = re.compile(rf"^(?:[-*+]\s+)?(?:{_METHODS})\s+/\S*")
-_REST_TRAILERS = ("-", "\u2013", "\u2014", ":", "(", "#", "//", "HTTP/", "\u2192", "->")
-_RPC_START = re.compile(r"^rpc\s")
+API_HINT = re.compile(rf"\b(?:{_METHODS}|rpc)\b")
+ENDPOINT_LINE = re.compile(rf"^(?:[-*+]\s+)?(?:{_METHODS})\s+/\S*")
+REST_TRAILERS = ("-", "\u2013", "\u2014", ":", "(", "#", "//", "HTTP/", "\u2192", "->")
+RPC_START = re.compile(r"^rpc\s")
 # 'rpc Name(Request)' whose 'returns (Response)' is on the next line.
-_RPC_OPEN = re.compile(r"^rpc\s+[A-Za-z_]\w*\s*\([^()]*\)\s*$")
+RPC_OPEN = re.compile(r"^rpc\s+[A-Za-z_]\w*\s*\([^()]*\)\s*$")
 # In a code block, a description aligned after the path: two or more spaces, or a tab.
-_ALIGNED = re.compile(r"(?: {2,}|\t)\s*\S")
+ALIGNED = re.compile(r"(?: {2,}|\t)\s*\S")
 # A path parameter: {id}, :id or <id>.
-_PARAMETER = re.compile(r"\{[^}/]*\}|:[A-Za-z_]\w*|<[^>/]*>")
-_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+PARAMETER = re.compile(r"\{[^}/]*\}|:[A-Za-z_]\w*|<[^>/]*>")
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 # Table headers that name a column of endpoint paths.
-_PATH_COLUMNS = frozenset({"path", "endpoint", "route", "url", "uri"})
-_RPC = re.compile(
+PATH_COLUMNS = frozenset({"path", "endpoint", "route", "url", "uri"})
+RPC_LINE = re.compile(
     r"^rpc\s+([A-Za-z_]\w*)\s*\(\s*((?:stream\s+)?[\w.]+)\s*\)\s*returns\s*\(\s*((?:stream\s+)?[\w.]+)\s*\)\s*[;{]?"
 )
-_SERVICE = re.compile(r"^service\s+([A-Za-z_]\w*)\s*\{?")
-_TYPE_DEF = re.compile(
+SERVICE = re.compile(r"^service\s+([A-Za-z_]\w*)\s*\{?")
+TYPE_DEF = re.compile(
     r"^\s*(?:pub(?:\([^)]*\))?\s+|export\s+|public\s+|data\s+|sealed\s+|abstract\s+|final\s+)*"
     r"(?:struct|enum|class|interface|trait|type|message|record|object|table)\s+([A-Za-z_]\w*)"
 )
-_PLACEHOLDER = re.compile(r"\{[A-Za-z][^{}\n]*\}")
-_TEMPLATE_PHRASES = (
+PLACEHOLDER = re.compile(r"\{[A-Za-z][^{}\n]*\}")
+TEMPLATE_PHRASES = (
     "Brief description of what this feature does",
     "What this feature explicitly won't do",
     "How does the system work today?",
@@ -63,16 +63,16 @@ _SQL_NOT_COLUMN = {"primary", "foreign", "unique", "constraint", "check", "index
 
 
 # Code blocks read as SQL: no language, or a SQL dialect.
-_SQL_LANGUAGES = frozenset({"", "sql", "postgres", "postgresql", "psql", "pgsql"})
+SQL_LANGUAGES = frozenset({"", "sql", "postgres", "postgresql", "psql", "pgsql"})
 # Statements that change a schema (read outside Database Changes; inside it, every statement is).
-_DDL = re.compile(
+DDL_STATEMENT = re.compile(
     r"(?:create|alter|drop)\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:materialized\s+)?"
     r"(?:table|index|type|view|sequence|extension|trigger|function|schema)\b|comment\s+on\b",
     re.IGNORECASE,
 )
 
 
-def _sql_statements(code: str, first: int) -> list[DbChange]:
+def sql_statements(code: str, first: int) -> list[DbChange]:
     """Statements of a SQL block with the tables and columns they touch."""
     found: list[DbChange] = []
     start: int | None = None
@@ -101,11 +101,11 @@ def _sql_change(statement: str, line: int) -> DbChange:
     return DbChange(head.rstrip(";").strip(), tables[:1] if tables else (), tuple(dict.fromkeys(columns)), line)
 
 
-def _body(lines: list[str]) -> str | None:
+def request_body(lines: list[str]) -> str | None:
     """The example body that follows an endpoint line in a code block, if any."""
     rest: list[str] = []
     for raw in lines:
-        if _REST.match(raw.strip()):
+        if REST_LINE.match(raw.strip()):
             break
         rest.append(raw)
     while rest and not rest[0].strip():
@@ -123,7 +123,7 @@ _NAME_REST = re.compile(r"^(\S+?)[:,]?(?:\s+(.*))?$")
 _SIMPLE_LEAD_CODE = re.compile(r"`([^`]+)`([^`*_\[\]<>!\\&~\n]*)\Z")
 
 
-def _lead_code(first: str, full: bool = False) -> tuple[str | None, str]:
+def lead_code(first: str, full: bool = False) -> tuple[str | None, str]:
     """The code span a line starts with (raw) and the rest as plain text; (None, "") without one."""
     simple = None if full else _SIMPLE_LEAD_CODE.match(first)
     if simple is not None:
@@ -134,7 +134,7 @@ def _lead_code(first: str, full: bool = False) -> tuple[str | None, str]:
     tokens = inline(first)
     if not tokens or tokens[0]["type"] != "codespan":
         return None, ""
-    return str(tokens[0]["raw"]), _plain(tokens[1:])
+    return str(tokens[0]["raw"]), plain_text(tokens[1:])
 
 
 # Segments of letters, digits and . _ - + @ ~ , =, none of them '.' or '..': nothing for path_problem to find.
@@ -176,55 +176,55 @@ def _path_rules(rel: str) -> str | None:
     return None
 
 
-def _name_and_rest(text: str, full: bool = False) -> tuple[str, str]:
+def name_and_rest(text: str, full: bool = False) -> tuple[str, str]:
     """'**name** - change' / '`name`: change' / 'name - change' -> (name, change)."""
     if not full and _NO_MARKUP.match(text):
         plain = text.strip()  # what mistune's inline parse would give back: one text token
         m = _NAME_REST.match(plain)
-        return (m.group(1), _strip_separator(m.group(2) or "")) if m else ("", "")
+        return (m.group(1), strip_separator(m.group(2) or "")) if m else ("", "")
     tokens = inline(text.strip())
     if not tokens:
         return "", ""
     lead = tokens[0]
     if lead["type"] in ("strong", "emphasis", "codespan", "link"):
-        name = (lead["raw"] if lead["type"] == "codespan" else _plain(lead.get("children") or [])).strip()
-        return name, _strip_separator(_plain(tokens[1:]))
-    plain = _plain(tokens).strip()
+        name = (lead["raw"] if lead["type"] == "codespan" else plain_text(lead.get("children") or [])).strip()
+        return name, strip_separator(plain_text(tokens[1:]))
+    plain = plain_text(tokens).strip()
     m = _NAME_REST.match(plain)
     if m is None:
         return "", ""
-    return m.group(1), _strip_separator(m.group(2) or "")
+    return m.group(1), strip_separator(m.group(2) or "")
 
 
 # A name and its description are separated by a hyphen, en or em dash, colon or arrow.
 _SEPARATOR = re.compile("^\\s*(?:->|[-\u2013\u2014:]+)\\s*")
 
 
-def _strip_separator(text: str) -> str:
+def strip_separator(text: str) -> str:
     return _SEPARATOR.sub("", text).strip()
 
 
-def _clip(text: str, width: int = 80) -> str:
+def clip(text: str, width: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _feature(title: str) -> str:
+def feature_of(title: str) -> str:
     """'# Schedules Design' and '# Design: Schedules' are both the feature 'Schedules'."""
     title = re.sub(r"^design(?:\s+document)?\s*:\s*", "", title, flags=re.IGNORECASE)
     return re.sub(r"\s+design$", "", title, flags=re.IGNORECASE).strip()
 
 
-# Where template text may be: a cheap filter over the whole text, then `_may_leave` per line.
-_LEFTOVER_HINT = re.compile("|".join(["\\{", *(re.escape(p) for p in _TEMPLATE_PHRASES)]))
+# Where template text may be: a cheap filter over the whole text, then `may_leave` per line.
+LEFTOVER_HINT = re.compile("|".join(["\\{", *(re.escape(p) for p in TEMPLATE_PHRASES)]))
 _CODE_SPAN = re.compile(r"`[^`]*`")
 
 
-def _may_leave(line: str) -> bool:
+def may_leave(line: str) -> bool:
     """Whether `leftovers` could warn on this source line (never False where it would)."""
-    if any(p in line for p in _TEMPLATE_PHRASES):
+    if any(p in line for p in TEMPLATE_PHRASES):
         return True
     if "``" not in line and "\\" not in line and "<" not in line and "[" not in line:
         # Single-backtick code spans pair up left to right; braces inside them are code, not text.
         line = _CODE_SPAN.sub("", line)
-    return _PLACEHOLDER.search(line) is not None
+    return PLACEHOLDER.search(line) is not None

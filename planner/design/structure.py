@@ -45,7 +45,7 @@ def normalise_heading(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Section:
+class Section:
     key: str
     line: int
     tokens: tuple[Token, ...]
@@ -53,18 +53,18 @@ class _Section:
     again: tuple[int, ...] = ()
 
 
-def _sections(tokens: list[Token]) -> tuple[dict[str, _Section], int | None]:
+def find_sections(tokens: list[Token]) -> tuple[dict[str, Section], int | None]:
     """Known sections by key (a key written twice is read whole), and the line of the first heading below the title."""
     headings = [(i, t["attrs"]["level"]) for i, t in enumerate(tokens) if t["type"] == "heading"]
     spans: dict[str, list[tuple[int, int]]] = {}
     first_sub = next((tokens[i][LINE] for i, level in headings if level > 1), None)
     for n, (i, level) in enumerate(headings):
-        key = _section_key(tokens[i]["text"])
+        key = section_key(tokens[i]["text"])
         if key is not None:
             end = next((j for j, lv in headings[n + 1 :] if lv <= level), len(tokens))
             spans.setdefault(key, []).append((i, end))
     every = [span for key_spans in spans.values() for span in key_spans]
-    found: dict[str, _Section] = {}
+    found: dict[str, Section] = {}
     for key, key_spans in spans.items():
         kept: list[Token] = []
         for start, end in key_spans:
@@ -73,7 +73,7 @@ def _sections(tokens: list[Token]) -> tuple[dict[str, _Section], int | None]:
             inner = [(s, e) for s, e in every if start < s < end]
             kept += (tokens[j] for j in range(start + 1, end) if not any(s <= j < e for s, e in inner))
         lines = tuple(tokens[start][LINE] for start, _ in key_spans)
-        found[key] = _Section(key, lines[0], tuple(kept), lines[1:])
+        found[key] = Section(key, lines[0], tuple(kept), lines[1:])
     return found, first_sub
 
 
@@ -92,7 +92,7 @@ SECTION_TITLES = {
 CANONICAL = ("api", "database")
 
 
-def _outside(tokens: list[Token]) -> list[tuple[Token, str]]:
+def outside_canonical(tokens: list[Token]) -> list[tuple[Token, str]]:
     """Top-level tokens that may state the change: not under a context heading (planner.design.context)
     nor in a section of repos, key files, questions or status; each with the heading it stands under."""
     stack: list[tuple[int, bool, str]] = []  # the open headings: level, passed over, text
@@ -102,8 +102,8 @@ def _outside(tokens: list[Token]) -> list[tuple[Token, str]]:
             level = token["attrs"]["level"]
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            text = _plain(inline(token["text"])).strip()
-            passed = is_context_heading(text) or (level > 1 and _section_key(token["text"]) in _NOT_THE_CHANGE)
+            text = plain_text(inline(token["text"])).strip()
+            passed = is_context_heading(text) or (level > 1 and section_key(token["text"]) in _NOT_THE_CHANGE)
             stack.append((level, passed, text))
         if not any(passed for _, passed, _ in stack):
             kept.append((token, stack[-1][2] if stack else ""))
@@ -114,7 +114,7 @@ def _outside(tokens: list[Token]) -> list[tuple[Token, str]]:
 _NOT_THE_CHANGE = frozenset({"status", "repos", "key_files", "questions"})
 
 
-def _walk(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
+def walk(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
     """Every token, depth first, in document order."""
     stack = list(reversed(tokens))
     while stack:
@@ -123,22 +123,22 @@ def _walk(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
         stack.extend(reversed(token.get("children") or ()))
 
 
-def _texts(tokens: list[Token] | tuple[Token, ...], found: list[Token] | None = None) -> list[Token]:
-    """The paragraph, block_text and heading tokens, depth first in document order (as _walk finds them)."""
+def texts(tokens: list[Token] | tuple[Token, ...], found: list[Token] | None = None) -> list[Token]:
+    """The paragraph, block_text and heading tokens, depth first in document order (as walk finds them)."""
     found = [] if found is None else found
     for token in tokens:
         if token["type"] in ("paragraph", "block_text", "heading"):
             found.append(token)
         children = token.get("children")
         if children:
-            _texts(children, found)
+            texts(children, found)
     return found
 
 
-def _plain(tokens: list[Token]) -> str:
+def plain_text(tokens: list[Token]) -> str:
     """Inline tokens flattened to their text (markup dropped, code kept)."""
     out: list[str] = []
-    for token in _walk(tokens):
+    for token in walk(tokens):
         kind = token["type"]
         if kind in ("text", "codespan"):
             out.append(token.get("raw", ""))
@@ -153,13 +153,13 @@ _STRUCK_OPEN = re.compile(r"<(?:s|del|strike)(?:\s[^>]*)?>", re.IGNORECASE)
 _STRUCK_CLOSE = re.compile(r"</(?:s|del|strike)\s*>", re.IGNORECASE)
 
 
-def _shown(raw: str) -> str:
-    """One line of Markdown as rendered text: like _plain, with struck-through text left out."""
+def shown(raw: str) -> str:
+    """One line of Markdown as rendered text: like plain_text, with struck-through text left out."""
     from planner.design.markdown import inline
 
     out: list[str] = []
     struck = 0
-    for token in _walk(inline(_TILDE_STRUCK.sub("", raw))):
+    for token in walk(inline(_TILDE_STRUCK.sub("", raw))):
         kind, text = token["type"], token.get("raw", "")
         if kind == "inline_html":
             struck += 1 if _STRUCK_OPEN.fullmatch(text) else -1 if struck and _STRUCK_CLOSE.fullmatch(text) else 0
@@ -172,7 +172,7 @@ def _shown(raw: str) -> str:
     return "".join(out)
 
 
-def _item_text(item: Token) -> tuple[str, int]:
+def item_text(item: Token) -> tuple[str, int]:
     """A list item's own first text block (raw) and its line."""
     for child in item.get("children") or ():
         if child["type"] in ("block_text", "paragraph"):
@@ -181,33 +181,33 @@ def _item_text(item: Token) -> tuple[str, int]:
     return "", item[LINE]
 
 
-def _items(tokens: tuple[Token, ...]) -> Iterator[Token]:
+def list_items(tokens: tuple[Token, ...]) -> Iterator[Token]:
     """The items of the section's own lists (not nested ones)."""
     for token in tokens:
         if token["type"] == "list":
             yield from token["children"]
 
 
-def _items_under_groups(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
+def items_under_groups(tokens: tuple[Token, ...] | list[Token]) -> Iterator[Token]:
     """The section's list items; an item without a checkbox that holds a list ('- Backend:' over
     '  - [x] flovyn-server') is a group: its nested items come instead of it."""
-    for item in _items(tuple(tokens)):
+    for item in list_items(tuple(tokens)):
         nested = [c for c in item.get("children") or () if c["type"] == "list"]
-        if nested and not _item_text(item)[0].startswith("["):
-            yield from _items_under_groups(nested)
+        if nested and not item_text(item)[0].startswith("["):
+            yield from items_under_groups(nested)
         else:
             yield item
 
 
 # The sections whose contents are read; the others only need their headings (and a leftovers check).
-_READ_SECTIONS = frozenset({"status", "repos", "key_files", "api", "database", "domain", "questions"})
+READ_SECTIONS = frozenset({"status", "repos", "key_files", "api", "database", "domain", "questions"})
 
 
 # 'API Changes Summary', 'Database Changes (v2)', 'Data Model (Rust)': these sections under a longer heading.
 _LONGER_HEADING = re.compile(r"^(?:(api) changes?|(database|db) changes?|(domain|data) models?)\b")
 
 
-def _section_key(heading: str) -> str | None:
+def section_key(heading: str) -> str | None:
     name = normalise_heading(heading)
     key = _SECTION_NAMES.get(name)
     if key is None and (m := _LONGER_HEADING.match(name)):
@@ -215,11 +215,11 @@ def _section_key(heading: str) -> str | None:
     return key
 
 
-def _code_line(token: Token) -> int:
+def code_line(token: Token) -> int:
     """The line of a code block's first code line: after the fence when fenced."""
     return int(token[LINE]) + (token.get("style") == "fenced")
 
 
-def _fence_language(token: Token) -> str:
+def fence_language(token: Token) -> str:
     info = (token.get("attrs") or {}).get("info", "")
     return str(info).split(" ", 1)[0].lower() if info else ""

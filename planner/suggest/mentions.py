@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from planner.design.context import is_context_heading
 from planner.design.markdown import LINE, Token, inline, parse_blocks
 from planner.design.rules import path_problem
-from planner.design.structure import _code_line, _plain, _walk
+from planner.design.structure import code_line, plain_text, walk
 
 __all__ = ["Mention", "file_like", "mentions", "path_candidate"]
 
@@ -63,7 +63,7 @@ def mentions(text: str) -> Iterator[Mention]:
                 context.pop()
             context.append((level, is_context_heading(token["text"])))
         inside = any(flag for _, flag in context)
-        for block in _walk([token]):
+        for block in walk([token]):
             yield from _block(block, inside)
 
 
@@ -79,7 +79,7 @@ def _block(token: Token, context: bool) -> Iterator[Mention]:
 def _line(raw: str, line: int, context: bool) -> Iterator[Mention]:
     pieces = inline(raw)
     prose: list[str] = []
-    for piece in _walk(pieces):
+    for piece in walk(pieces):
         if piece["type"] == "text":
             prose.append(piece.get("raw", ""))
         elif piece["type"] == "codespan":
@@ -99,7 +99,7 @@ def _line(raw: str, line: int, context: bool) -> Iterator[Mention]:
     words = "".join(prose)
     if words.strip():
         yield Mention(line, "prose", words, context)
-    named = _FILE_LINE.match(_plain(pieces).strip()) if ":" in raw else None
+    named = _FILE_LINE.match(plain_text(pieces).strip()) if ":" in raw else None
     if named is not None and f"`{named.group(1)}" not in raw:
         path = path_candidate(named.group(1))
         if path is not None:
@@ -115,10 +115,10 @@ def _code_block(token: Token, context: bool) -> Iterator[Mention]:
     raw = str(token.get("raw", ""))
     for offset, code in enumerate(raw.split("\n")):
         if code.strip():
-            yield Mention(_code_line(token) + offset, "code", code.strip(), context)
+            yield Mention(code_line(token) + offset, "code", code.strip(), context)
     first = raw.split("\n", 1)[0]
     header = _CODE_HEADER.match(first)
     if header is not None:
         path = path_candidate(header.group(1))
         if path is not None:
-            yield Mention(_code_line(token), "path", path, context)
+            yield Mention(code_line(token), "path", path, context)

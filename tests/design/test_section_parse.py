@@ -27,8 +27,8 @@ from project import ROOT
 
 from planner.design import decode_design, parse_design
 from planner.design.markdown import LINE, Token, parse_blocks
-from planner.design.reader import _Reader
-from planner.design.rules import _LEFTOVER_HINT, _lead_code, _may_leave, _name_and_rest, _path_rules, path_problem
+from planner.design.reader import Reader
+from planner.design.rules import LEFTOVER_HINT, _path_rules, lead_code, may_leave, name_and_rest, path_problem
 from planner.design.sections import scan_chunks
 from planner.render import markdown as render_markdown
 
@@ -67,7 +67,7 @@ def assert_same_reading(text: str, path: str = "doc.md") -> None:
 
     full = parse_blocks(text, reference=True)
     assert parse_blocks(text) == full  # simple lists built directly == mistune's list parser
-    chunks = scan_chunks(text, _LEFTOVER_HINT, _may_leave)
+    chunks = scan_chunks(text, LEFTOVER_HINT, may_leave)
     for i, chunk in enumerate(chunks):
         end = chunks[i + 1].start if i + 1 < len(chunks) else len(text)
         end_line = chunks[i + 1].line if i + 1 < len(chunks) else math.inf
@@ -81,7 +81,7 @@ def assert_same_reading(text: str, path: str = "doc.md") -> None:
             assert len(_top_headings(expected)) == (1 if chunk.level else 0)
             if not chunk.probe:
                 # Nor any template text (its heading stays, and is checked, even when the rest is skipped).
-                reader = _Reader(path)
+                reader = Reader(path)
                 reader.leftovers(expected[1:] if chunk.level else expected)
                 assert reader.diagnostics == []
 
@@ -105,7 +105,7 @@ def test_corpus() -> None:
 def test_fast_path_skips_the_unread_sections() -> None:
     """Not vacuous: on a template-shaped design most chunks are clean, so they are skipped."""
     text = _generated()[0][1]
-    chunks = scan_chunks(text, _LEFTOVER_HINT, _may_leave)
+    chunks = scan_chunks(text, LEFTOVER_HINT, may_leave)
     assert len(chunks) > 10
     assert sum(not c.dirty and not c.probe for c in chunks) > len(chunks) // 2
 
@@ -304,13 +304,13 @@ _LINE_TEXT = st.text(alphabet="ab/`_*-\u2013: \t[]<>!\\&~x.{}é", max_size=20)
 @FUZZ
 @given(st.one_of(_LINE_TEXT, _LINE_TEXT.map(lambda t: "`" + t)))
 def test_lead_code_shortcut(line: str) -> None:
-    assert _lead_code(line) == _lead_code(line, full=True)
+    assert lead_code(line) == lead_code(line, full=True)
 
 
 @FUZZ
 @given(st.one_of(_LINE_TEXT, st.text(max_size=20)))
 def test_name_and_rest_shortcut(text: str) -> None:
-    assert _name_and_rest(text) == _name_and_rest(text, full=True)
+    assert name_and_rest(text) == name_and_rest(text, full=True)
 
 
 @FUZZ
