@@ -76,7 +76,13 @@ def _pooled(
     # here would be written twice.
     sys.stdout.flush()
     sys.stderr.flush()
-    pool = context.Pool(processes, initializer=_install, initargs=(work, os.getpid()))
+    # Ctrl-C while the pool starts would leave workers no one stops: hold SIGINT back until `pool` exists
+    # (it then arrives inside the try below); the workers start with it held and ignore it in _install.
+    _hold_sigint(True)
+    try:
+        pool = context.Pool(processes, initializer=_install, initargs=(work, os.getpid()))
+    finally:
+        _hold_sigint(False)
     try:
         for done, (item, result) in enumerate(zip(items, pool.imap(_call, items, size), strict=True), 1):
             if on_done is not None:
@@ -89,12 +95,18 @@ def _pooled(
         pool.join()
 
 
+def _hold_sigint(hold: bool) -> None:
+    if hasattr(signal, "pthread_sigmask"):  # POSIX; elsewhere the start-up window stays
+        signal.pthread_sigmask(signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _install(work: Callable[[Any], Any], parent: int) -> None:
     global _work
     _work = work
     # Ctrl-C reaches the whole process group: the parent handles it (and stops the pool); a worker that also
     # raised KeyboardInterrupt would print a traceback from inside multiprocessing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _hold_sigint(False)
     # A parent killed outright (SIGKILL, SIGTERM) cannot stop its pool; workers waiting for work would wait forever.
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
