@@ -29,6 +29,8 @@ _CHUNKS_PER_PROCESS = 8
 _MAX_CHUNK = 64
 # How often (seconds) a worker checks that the process that started it is still alive.
 _PARENT_POLL_SECONDS = 1.0
+# How often the parent looks for a Ctrl-C while it waits for a result.
+_INTERRUPT_POLL_SECONDS = 0.1
 
 # The function a worker process applies, installed once per worker (under fork: inherited, never pickled).
 _work: Callable[[Any], Any] | None = None
@@ -76,28 +78,44 @@ def _pooled(
     # here would be written twice.
     sys.stdout.flush()
     sys.stderr.flush()
-    # Ctrl-C while the pool starts would leave workers no one stops: hold SIGINT back until `pool` exists
-    # (it then arrives inside the try below); the workers start with it held and ignore it in _install.
-    _hold_sigint(True)
+    # Ctrl-C must never raise inside multiprocessing's own machinery (a lock or queue left half-way makes
+    # terminate() hang): while the pool lives, SIGINT only sets a flag, read between results.
+    interrupted = threading.Event()
+    main = threading.current_thread() is threading.main_thread()  # only the main thread may set a handler
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set()) if main else None
     try:
         pool = context.Pool(processes, initializer=_install, initargs=(work, os.getpid()))
+        try:
+            # Chunks by hand: imap's own chunking returns a plain generator, without next(timeout).
+            chunks = pool.imap(_call_chunk, [items[i : i + size] for i in range(0, total, size)])
+            done = 0
+            while done < total:
+                for result in _next(chunks, interrupted):
+                    done += 1
+                    if on_done is not None:
+                        on_done(done, total, items[done - 1])
+                    yield result
+        finally:
+            # Done, interrupted, failed, or a caller that stopped reading: stop the workers now, whatever they
+            # are doing (one may be stuck reading a design from a pipe).
+            pool.terminate()
+            pool.join()
     finally:
-        _hold_sigint(False)
-    try:
-        for done, (item, result) in enumerate(zip(items, pool.imap(_call, items, size), strict=True), 1):
-            if on_done is not None:
-                on_done(done, total, item)
-            yield result
-    finally:
-        # Done, interrupted (Ctrl-C), failed, or a caller that stopped reading: stop the workers now, whatever
-        # they are doing (one may be stuck reading a design from a pipe).
-        pool.terminate()
-        pool.join()
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
-def _hold_sigint(hold: bool) -> None:
-    if hasattr(signal, "pthread_sigmask"):  # POSIX; elsewhere the start-up window stays
-        signal.pthread_sigmask(signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK, {signal.SIGINT})
+def _next(results: Any, interrupted: threading.Event) -> Any:
+    """The next result, waiting in short steps so that a Ctrl-C is acted on within one of them."""
+    import multiprocessing
+
+    while True:
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        try:
+            return results.next(timeout=_INTERRUPT_POLL_SECONDS)
+        except multiprocessing.TimeoutError:
+            continue
 
 
 def _install(work: Callable[[Any], Any], parent: int) -> None:
@@ -106,7 +124,6 @@ def _install(work: Callable[[Any], Any], parent: int) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it (and stops the pool); a worker that also
     # raised KeyboardInterrupt would print a traceback from inside multiprocessing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _hold_sigint(False)
     # A parent killed outright (SIGKILL, SIGTERM) cannot stop its pool; workers waiting for work would wait forever.
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
@@ -117,9 +134,9 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _call(item: Any) -> Any:
+def _call_chunk(chunk: Sequence[Any]) -> list[Any]:
     assert _work is not None, "a worker runs items only after _install"
-    return _work(item)
+    return [_work(item) for item in chunk]
 
 
 @dataclass(frozen=True)
