@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from planner import __version__
 from planner.ci.batch import collisions, feature_slug, output_text, plan_many
+from planner.ci.outcome import FAILED, GONE, PLANNED, SKIPPED, Build, DesignReport, Outcome
 from planner.ci.paths import relative_to, seen_from
 from planner.ci.provenance import GitProbe, with_provenance
 from planner.ci.summary import design_table
@@ -32,67 +32,11 @@ __all__ = [
 ]
 
 INDEX_SCHEMA_VERSION = 1
-Outcome = Literal["planned", "skipped: not approved", "failed: errors", "gone: design missing"]
-PLANNED: Outcome = "planned"
-SKIPPED: Outcome = "skipped: not approved"
-FAILED: Outcome = "failed: errors"
-GONE: Outcome = "gone: design missing"
 # One folder per planned design holds these three files.
 PLAN_FILES = {"plan.md": "markdown", "plan.json": "json", "graph.mmd": "mermaid"}
 # A folder name read back from an index must be one feature_slug could have made: one plain name, so
 # nothing in an edited index.json can point a read or a write outside the output tree.
 _FOLDER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-@dataclass(frozen=True)
-class DesignReport:
-    """One design of the batch: what became of it, and its counts."""
-
-    path: str
-    feature: str
-    status: str | None
-    outcome: Outcome
-    directory: str | None
-    repos: int = 0
-    tasks: int = 0
-    diagnostics: tuple[Diagnostic, ...] = ()
-    # A design that failed, is no longer approved or is gone keeps the folder an earlier build wrote for
-    # it, so nobody's ticked boxes and notes are lost.
-    kept_previous: bool = False
-
-    @property
-    def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
-
-    @property
-    def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
-
-
-@dataclass(frozen=True)
-class Build:
-    """The whole output tree (relative path -> text) and the report of every design, sorted by path."""
-
-    designs: tuple[DesignReport, ...]
-    files: Mapping[str, str] = field(default_factory=dict)
-    # Folders of the previous tree that `prune` dropped, sorted.
-    pruned: tuple[str, ...] = ()
-    # Findings about the previous tree itself (an index entry that was not trusted).
-    problems: tuple[Diagnostic, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.outcome == FAILED for d in self.designs)
-
-    def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return sort_diagnostics([*self.problems, *(d for report in self.designs for d in report.diagnostics)])
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(d.outcome == outcome for d in self.designs)
-
-    @property
-    def kept(self) -> int:
-        return sum(d.kept_previous for d in self.designs)
 
 
 def plan_files(plan: Plan, previous: Path | None, folder: str | None = None) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from planner.render.markdown import code, inline
 
 if TYPE_CHECKING:
-    from planner.ci.build import Build, DesignReport
+    from planner.ci.outcome import Build, DesignReport
 
 __all__ = ["STEP_SUMMARY_LIMIT", "design_table", "step_summary"]
 

@@ -37,8 +37,8 @@ from planner.cli.common import (
 from planner.diagnostics import Diagnostic, error, has_errors, one_line, printable, warning
 
 if TYPE_CHECKING:
-    from planner.ci.build import Build
     from planner.ci.drift import Stale
+    from planner.ci.outcome import Build
     from planner.ci.provenance import GitProbe
     from planner.config import Config
     from planner.plan import Plan
@@ -361,7 +361,8 @@ class _BuildRun:
 
 
 def _run_build(paths: list[str], run: _BuildRun, fmt: str) -> Build:
-    from planner.ci.build import FAILED, GONE, PLANNED, SKIPPED, build_plans
+    from planner.ci.build import build_plans
+    from planner.ci.outcome import FAILED, GONE, PLANNED, SKIPPED
     from planner.design import MAX_DESIGN_BYTES
 
     out = run.out
