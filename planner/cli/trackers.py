@@ -72,6 +72,10 @@ PreferOption = Annotated[
     PreferChoice | None,
     typer.Option("--prefer", help="The side that wins a conflict (both changed since the base).", show_default=False),
 ]
+PullDryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the box changes and counts; write nothing.")]
+PullCheckOption = Annotated[
+    bool, typer.Option("--check", help="Write nothing; exit 2 when the plan is behind the tracker, 0 when in step.")
+]
 ApiUrlOption = Annotated[
     str, typer.Option("--api-url", metavar="URL", help="REST API root; GitHub Enterprise: https://HOST/api/v3.")
 ]
@@ -226,12 +230,8 @@ def pull_github(
     design: DesignArgument,
     plan: PullPlanOption,
     config: ConfigOption = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the box changes and counts; write nothing.")
-    ] = False,
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 2 when the plan is behind the issues, 0 when in step.")
-    ] = False,
+    dry_run: PullDryRunOption = False,
+    check: PullCheckOption = False,
     prefer: PreferOption = None,
     api_url: ApiUrlOption = "https://api.github.com",
     max_wait: MaxWaitOption = 900.0,
@@ -476,12 +476,8 @@ def pull_taskwarrior(
     design: DesignArgument,
     plan: PullPlanOption,
     config: ConfigOption = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the box changes and counts; write nothing.")
-    ] = False,
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 2 when the plan is behind the tasks, 0 when in step.")
-    ] = False,
+    dry_run: PullDryRunOption = False,
+    check: PullCheckOption = False,
     prefer: PreferOption = None,
     taskdata: TaskdataOption = None,
     task_binary: TaskBinaryOption = "task",
