@@ -14,7 +14,6 @@ from planner.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from planner.config import Config
-    from planner.plan import DiagnosticModel
 
 __all__ = ["MIN_PER_PROCESS", "CheckedDesign", "check_design", "default_jobs", "ordered_map"]
 
@@ -144,8 +143,6 @@ class CheckedDesign:
     """What `planner check` keeps of a design: its diagnostics, not its plan (a batch's memory stays flat)."""
 
     path: str
-    ok: bool
-    models: tuple[DiagnosticModel, ...]
     diagnostics: tuple[Diagnostic, ...]
 
 
@@ -154,4 +151,4 @@ def check_design(path: str, config: Config, *, allow_unapproved: bool, strict: b
     from planner.plan import plan_design
 
     plan = plan_design(path, config, allow_unapproved=allow_unapproved, strict=strict, max_bytes=max_bytes)
-    return CheckedDesign(plan.design.path, plan.ok, plan.diagnostics, plan.diagnostic_values())
+    return CheckedDesign(plan.design.path, plan.diagnostic_values())
