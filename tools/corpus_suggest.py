@@ -11,8 +11,10 @@ files with the files the plan names. What a plan names:
   segment is a repo's name.
 
 Scores are micro-averaged over pairs (a design with two plans counts twice), for all pairs and for the
-native ones. The key-file recall bound is the share of the plans' files whose repo-relative path
-appears anywhere in the paired design's text: no suggestion can name a file the design never mentions.
+native ones; and once per design against the union of its plans (a design whose work was split over
+several plans is right to suggest what any of them names). The key-file recall bound is the share of
+the plans' files whose repo-relative path appears anywhere in the paired design's text: no suggestion
+can name a file the design never mentions.
 The corpus config lists no `paths`; a second measurement ("learned paths, leave one out") gives each
 design the `paths` that `--learn-paths` proposes from the plans of the *other* designs, as a team would
 after learning them from its existing plans, so it says what prefixes add on designs whose plans it has
@@ -130,6 +132,10 @@ def run(corpus: Path, min_evidence: int | None, learned: bool = False) -> list[s
     repos = {"all": Score(), "native": Score()}
     files = {"all": Score(), "native": Score()}
     bound = {"all": [0, 0], "native": [0, 0]}
+    # A design with several plans split its work between them: also score each design once against the
+    # union of what its plans name (a suggestion is right when any of the design's plans names it).
+    union_repos: dict[str, set[str]] = {}
+    union_files: dict[str, set[str]] = {}
     for pair in pairs:
         suggestion = by_design[pair["design"]]
         plan_text = _read(corpus / "plans" / pair["plan"])
@@ -138,11 +144,18 @@ def run(corpus: Path, min_evidence: int | None, learned: bool = False) -> list[s
         got_files = {f"{k['repo']}/{k['path']}" for k in suggestion["key_files"]}
         want_files = plan_files(plan_text, names)
         mentioned = sum(1 for f in want_files if f.split("/", 1)[1] in design_text)
+        union_repos.setdefault(pair["design"], set()).update(plan_repos(plan_text, names))
+        union_files.setdefault(pair["design"], set()).update(want_files)
         for group in ("all", "native") if pair["native"] else ("all",):
             repos[group].add(got_repos, plan_repos(plan_text, names))
             files[group].add(got_files, want_files)
             bound[group][0] += mentioned
             bound[group][1] += len(want_files)
+    per_design = {"repos": Score(), "files": Score()}
+    for design, want in union_repos.items():
+        suggestion = by_design[design]
+        per_design["repos"].add({r["name"] for r in suggestion["repos"]}, want)
+        per_design["files"].add({f"{k['repo']}/{k['path']}" for k in suggestion["key_files"]}, union_files[design])
     shown = "default" if min_evidence is None else str(min_evidence)
     head = f"planner suggest over {len(designs)} designs, {len(pairs)} pairs"
     how = "learned paths, leave one out" if learned else f"exit {rc}"
@@ -154,6 +167,8 @@ def run(corpus: Path, min_evidence: int | None, learned: bool = False) -> list[s
         out.append(
             f"  key-file recall bound, {group} pairs: {mentioned / total if total else 1.0:.2f} ({mentioned}/{total})"
         )
+    out.append(per_design["repos"].line(f"  repos, per design (any of its plans, {len(union_repos)} designs)"))
+    out.append(per_design["files"].line(f"  key files, per design (any of its plans, {len(union_repos)} designs)"))
     return out
 
 

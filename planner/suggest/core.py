@@ -53,8 +53,8 @@ def suggest_doc(
     kept = {name: items for name, items in evidence.items() if _enough(items, min_evidence)}
     order = plan_order(config.graph, kept).order
     repos = tuple(RepoSuggestion(name=name, evidence=kept[name]) for name in order)
-    key_files, unresolved = _key_files(found, config, order)
-    notes = _notes(doc, problems, config, order)
+    key_files, unresolved, existing = _key_files(found, config, order)
+    notes = _notes(doc, problems, config, order, existing)
     return Suggestion(path=path, repos=repos, key_files=key_files, unresolved=unresolved, notes=notes)
 
 
@@ -135,15 +135,21 @@ def _surfaces(doc: DesignDoc, config: Config) -> Iterable[tuple[str, int, str]]:
 
 
 def _key_files(
-    found: Iterable[Mention], config: Config, order: Sequence[str]
-) -> tuple[tuple[KeyFileSuggestion, ...], tuple[Unresolved, ...]]:
-    """Each named file mapped to exactly one suggested repo, or listed as unresolved with its candidates."""
+    found: Sequence[Mention], config: Config, order: Sequence[str]
+) -> tuple[tuple[KeyFileSuggestion, ...], tuple[Unresolved, ...], tuple[Note, ...]]:
+    """Each named file mapped to exactly one suggested repo, or listed as unresolved with its candidates;
+    a file named as existing code is neither, but a note."""
     prefixes = prefix_table(config)
     rank = {name: i for i, name in enumerate(order)}
     files: dict[tuple[str, str], int] = {}
     unresolved: dict[str, Unresolved] = {}
+    existing: dict[str, Note] = {}
+    pointers = _existing_code_lines(found)
     for mention in found:
         if mention.kind != "path" or not file_like(mention.text):
+            continue
+        if mention.line in pointers:
+            existing.setdefault(mention.text, _existing_note(mention, pointers[mention.line]))
             continue
         owner, kind = _path_owner(mention.text, config, prefixes)
         if owner is not None and owner in rank:
@@ -157,16 +163,48 @@ def _key_files(
         KeyFileSuggestion(repo=repo, path=path, line=line)
         for (repo, path), line in sorted(files.items(), key=lambda item: (rank[item[0][0]], item[0][1]))
     )
-    return tuple(key_files), tuple(sorted(unresolved.values(), key=lambda u: (u.line, u.path)))
+    return (
+        tuple(key_files),
+        tuple(sorted(unresolved.values(), key=lambda u: (u.line, u.path))),
+        tuple(existing.values()),
+    )
 
 
-def _notes(doc: DesignDoc, problems: Sequence[Diagnostic], config: Config, repos: Sequence[str]) -> tuple[Note, ...]:
+# Words by which a line points at code that is already there ("uses the existing ...", "already handles",
+# "see `x.rs`", "same as", "similar to"): a file named on such a line is an example or the current state,
+# not a file the change touches (measured on the real designs: docs/suggest.md).
+_EXISTING = re.compile(r"\b(?:existing|already|see|same as|similar to)\b", re.IGNORECASE)
+
+
+def _existing_code_lines(found: Iterable[Mention]) -> dict[int, str]:
+    """The lines whose prose points at existing code, each with the word that says so."""
+    words: dict[int, str] = {}
+    for mention in found:
+        if mention.kind == "prose" and mention.line not in words:
+            match = _EXISTING.search(mention.text)
+            if match is not None:
+                words[mention.line] = match.group(0).lower()
+    return words
+
+
+def _existing_note(mention: Mention, word: str) -> Note:
+    return Note(
+        line=mention.line,
+        code="existing-file",
+        message=f"`{mention.text}` is named as existing code ('{word}'), so it is not suggested as a key file; "
+        "list it under Key Files if the change touches it",
+    )
+
+
+def _notes(
+    doc: DesignDoc, problems: Sequence[Diagnostic], config: Config, repos: Sequence[str], extra: Iterable[Note]
+) -> tuple[Note, ...]:
     """What the planner would say about the design once the suggested repos are ticked (when it has no
     Affected Repositories of its own): rejected lines, lines taken from outside a canonical section, a
-    Status that is not Approved."""
+    Status that is not Approved; with `extra` (suggest's own notes), sorted by line, code, message."""
     if doc.repos_line is None and repos:
         ticked = tuple(RepoItem(name, True, "", doc.anchor_line) for name in repos)
         doc = replace(doc, repos=ticked, repos_line=doc.anchor_line)
     plan = build_plan(doc, config, problems)
-    notes = {(d.line, d.code, d.message) for d in plan.diagnostics}
+    notes = {(d.line, d.code, d.message) for d in plan.diagnostics} | {(n.line, n.code, n.message) for n in extra}
     return tuple(Note(line=line, code=code, message=message) for line, code, message in sorted(notes))

@@ -173,8 +173,33 @@ def test_a_path_of_a_repo_under_the_threshold_is_unresolved() -> None:
 
 
 def test_a_path_with_no_suggested_repo_at_all_has_no_candidates() -> None:
-    s = suggest("## Plan\n\nSee `docs/refunds.md`.\n")
+    s = suggest("## Plan\n\nWrite `docs/refunds.md`.\n")
     assert s.repos == () and [(u.path, u.candidates) for u in s.unresolved] == [("docs/refunds.md", ())]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The ledger already rounds in `ledger/src/money.rs`.",
+        "Uses the existing lock in `ledger/src/money.rs`.",
+        "See `ledger/src/money.rs` for the ledger's rounding.",
+        "Same as `ledger/src/money.rs` in the ledger.",
+        "Similar to `ledger/src/money.rs`, the ledger stores cents.",
+    ],
+)
+def test_a_file_named_as_existing_code_is_a_note_not_a_key_file(line: str) -> None:
+    s = suggest(f"## Plan\n\n{line}\n\nThe ledger adds `ledger/src/refund.rs`.\n")
+    assert [(k.repo, k.path) for k in s.key_files] == [("ledger", "src/refund.rs")]
+    assert [(n.line, n.code) for n in s.notes] == [(7, "existing-file")]
+    assert "`ledger/src/money.rs` is named as existing code" in s.notes[0].message
+    assert s.unresolved == ()
+    # It is still evidence for its repo: the design names the repo's code.
+    assert (7, "path", "ledger/src/money.rs") in evidence(s)["ledger"]
+
+
+def test_words_inside_code_do_not_make_a_file_existing_code() -> None:
+    s = suggest("## Plan\n\nThe ledger adds `existing_lock()` to `ledger/src/refund.rs`.\n")
+    assert [k.path for k in s.key_files] == ["src/refund.rs"] and s.notes == ()
 
 
 # -- notes ---------------------------------------------------------------------------------------------
