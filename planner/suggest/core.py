@@ -9,6 +9,7 @@ from dataclasses import replace
 from planner.config import Config
 from planner.config.paths import prefix_owner, prefix_table
 from planner.design import DesignDoc, RepoItem, parse_design
+from planner.design.rules import clip
 from planner.diagnostics import Diagnostic
 from planner.graph import plan_order
 from planner.plan import build_plan
@@ -126,12 +127,17 @@ def _surfaces(doc: DesignDoc, config: Config) -> Iterable[tuple[str, int, str]]:
     changes = [
         *(("rest", e.line, e.subject) for e in doc.endpoints),
         *(("grpc", r.line, f"rpc {r.subject}") for r in doc.rpcs),
-        *(("database", c.line, c.text.split("\n", 1)[0][:80]) for c in doc.db_changes),
+        *(("database", c.line, _statement_head(c.text)) for c in doc.db_changes),
     ]
     for surface, line, text in changes:
         for name, repo in config.repos.items():
             if surface in repo.provides:
                 yield name, line, text
+
+
+def _statement_head(statement: str) -> str:
+    """What a schema statement changes, without its column list: `CREATE TABLE schedule`."""
+    return clip(statement.split("\n", 1)[0].split("(", 1)[0], 60)
 
 
 def _key_files(
