@@ -8,11 +8,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
 from fake_github import FakeGitHub
 from project import ROOT
@@ -643,3 +644,22 @@ def test_cli_sync_as_a_process_against_an_enterprise_api_root(clock: FakeClock) 
         assert again.returncode == 0 and "create 0" in again.stdout
     finally:
         fake.stop()
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (lambda r: httpx.Response(302, headers={"location": f"{r.url}x"}), "redirect"),
+        (lambda r: httpx.Response(200, headers={"content-encoding": "gzip"}, content=b"not gzip"), "decode"),
+    ],
+)
+def test_a_redirect_loop_or_an_undecodable_answer_is_a_github_error(
+    clock: FakeClock, answer: Callable[[httpx.Request], httpx.Response], said: str
+) -> None:
+    pacing = Pacing(sleep=clock.sleep, monotonic=clock.now, now=clock.now)
+    transport = httpx.MockTransport(answer)
+    with (
+        GitHubClient("https://ghe.example/api/v3", TOKEN, pacing, transport=transport) as client,
+        pytest.raises(GitHubError, match=said),
+    ):
+        client.get_all("/repos/o/r/issues")

@@ -185,6 +185,11 @@ class GitHubClient:
                     raise AmbiguousWrite(f"GitHub {shown}: connection lost before an answer ({exc})") from exc
                 failures = self._failed(shown, failures, f"connection lost: {exc}")
                 continue
+            except (httpx.TooManyRedirects, httpx.DecodingError) as exc:
+                # The server answered, so a write may have happened; asking again would get the same answer.
+                kind = "too many redirects" if isinstance(exc, httpx.TooManyRedirects) else "cannot decode the answer"
+                error = AmbiguousWrite if write and not idempotent else GitHubError
+                raise error(f"GitHub {shown}: {kind} ({exc}); check --api-url") from exc
             if write:
                 self._wrote()
             self._note_limits(response)
