@@ -262,9 +262,19 @@ def _github_token(api_url: str, read_only: bool, design: str) -> str | None:
             "(or pass --dry-run to see the changes without one)"
         )
         fail([error("github-token", message, design, 1)])
-    if not api_url.startswith(("https://", "http://")):
-        fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
+    if not api_url.startswith(("https://", "http://")) or not _url_host(api_url):
+        fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL with a host", design, 1)])
     return token
+
+
+def _url_host(url: str) -> str:
+    """The URL's host, or '' when httpx cannot read it (`http://[::1`, a port that is not a number)."""
+    import httpx
+
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return ""
 
 
 @contextmanager

@@ -663,3 +663,13 @@ def test_a_redirect_loop_or_an_undecodable_answer_is_a_github_error(
         pytest.raises(GitHubError, match=said),
     ):
         client.get_all("/repos/o/r/issues")
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://host:abc/", "https://"])
+def test_an_api_url_httpx_cannot_read_is_a_diagnostic(url: str) -> None:
+    for command in ("sync", "pull"):
+        args = [command, "github", str(SCHEDULES), "--config", str(CONFIG), "--api-url", url, "--plan", str(SCHEDULES)]
+        result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "[github-api-url]" in result.stderr
