@@ -673,3 +673,11 @@ def test_an_api_url_httpx_cannot_read_is_a_diagnostic(url: str) -> None:
         assert result.exit_code == 1, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "[github-api-url]" in result.stderr
+
+
+def test_the_token_never_appears_in_an_error_even_when_the_server_echoes_it(server: FakeGitHub) -> None:
+    server.fail("GET", r".*/issues", 401, message=f"Bad credentials: Bearer {TOKEN}")
+    args = ["sync", "github", str(SCHEDULES), "--config", str(CONFIG), "--api-url", server.url, "--min-interval", "0"]
+    result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
+    assert result.exit_code == 1 and "401 Bad credentials" in result.stderr
+    assert TOKEN not in result.output
