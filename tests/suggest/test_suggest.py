@@ -277,3 +277,14 @@ def test_a_folder_is_suggested_file_by_file_in_order(tmp_path: Path) -> None:
         ("a.md", ["billing-api"]),
         ("b.md", ["portal"]),
     ]
+
+
+def test_a_design_named_with_a_line_break_prints_no_workflow_command(tmp_path: Path) -> None:
+    design = tmp_path / "s\n::error::forged\x1b[31m.md"
+    design.write_text("# Tags\n\nThe billing-api stores tags in `services/tags.go`.\n", encoding="utf-8")
+    args = ["suggest", "--config", str(FIXTURE / "repos.toml"), "--write", str(design)]
+    result = CliRunner().invoke(app, args)
+    assert "Affected Repositories" in design.read_text(encoding="utf-8")
+    assert "error::forged" in result.stdout and "error::forged" in result.stderr
+    assert not [line for line in result.output.splitlines() if line.startswith("::")]
+    assert "\x1b" not in result.output
