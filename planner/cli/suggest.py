@@ -161,7 +161,8 @@ def _learn(folder: Path, cfg: Config) -> None:
         _finish([error("not-a-folder", "--learn-paths takes a folder of plan documents (*.md)", str(folder), 1)])
     texts: list[str] = []
     problems: list[Diagnostic] = []
-    for path in sorted(folder.rglob("*.md")):
+    # Regular files only: reading a FIFO would wait for a writer forever.
+    for path in sorted(p for p in folder.rglob("*.md") if p.is_file()):
         try:
             text, bad = decode_design(path.read_bytes(), str(path))
         except OSError as exc:
