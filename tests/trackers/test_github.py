@@ -651,6 +651,8 @@ def test_cli_sync_as_a_process_against_an_enterprise_api_root(clock: FakeClock) 
     [
         (lambda r: httpx.Response(302, headers={"location": f"{r.url}x"}), "redirect"),
         (lambda r: httpx.Response(200, headers={"content-encoding": "gzip"}, content=b"not gzip"), "decode"),
+        (lambda r: httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000), "not JSON"),
+        (lambda r: httpx.Response(418, content=b"[" * 100_000 + b"]" * 100_000), "418"),
     ],
 )
 def test_a_redirect_loop_or_an_undecodable_answer_is_a_github_error(

@@ -310,14 +310,14 @@ def _number(value: str | None) -> float | None:
 def _json(response: httpx.Response, method: str, path: str) -> Any:
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise GitHubError(f"GitHub {method} {path}: the answer is not JSON ({exc}); check --api-url") from exc
 
 
 def _message(response: httpx.Response) -> str:
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return " ".join(response.text.split())[:200] or response.reason_phrase
     if not isinstance(data, dict):
         return response.reason_phrase
