@@ -509,3 +509,13 @@ def test_guarantees_page_names_tests_that_exist() -> None:
     names = {name for _, name in defined}
     for module, name in named:
         assert ((module, name) in defined) if module else (name in names), (module, name)
+
+
+def test_a_fifo_without_a_writer_as_design_is_empty_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "design.md"
+    os.mkfifo(fifo)
+    for command in ("plan", "check"):
+        args = [sys.executable, "-m", "planner", command, str(fifo), "--config", str(CONFIG)]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 1, done.stderr
+        assert f"{fifo}:1: error: design doc is empty" in done.stderr

@@ -74,7 +74,7 @@ def _read_previous(previous: Path | None) -> _Previous:
     try:
         data = json.loads(text) if text else {}
         entries = [d for d in data.get("designs", []) if isinstance(d, dict) and d.get("directory")]
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):  # RecursionError: JSON nested too deep
         entries = []
     folders: dict[str, str] = {}
     features: dict[str, str] = {}

@@ -23,7 +23,7 @@ def _record(text: str | None) -> dict[str, Any]:
     """What a JSON plan (or a build's index.json) says it was made from: {} when it is not one."""
     try:
         data = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return {}
     if not isinstance(data, dict):
         return {}

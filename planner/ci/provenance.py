@@ -205,7 +205,7 @@ def keep_git_state(plan: Plan, previous_json: str | None) -> Plan:
         return plan
     try:
         old = json.loads(previous_json).get("provenance") or {}
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
         return plan
     if not isinstance(old, dict):
         return plan
@@ -253,7 +253,7 @@ def verify_plan(text: str, base: Path) -> VerifyReport:
     """Re-hash the design and config a JSON plan names (relative paths from base) against its record."""
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise PlanFileError(f"not JSON ({exc}); give a plan written by `planner plan --format json`") from exc
     provenance = data.get("provenance") if isinstance(data, dict) else None
     design = data.get("design") if isinstance(data, dict) else None

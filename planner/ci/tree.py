@@ -177,7 +177,7 @@ def _is_build(out: Path) -> bool:
     text = read_inside(out, "index.json")
     try:
         return text is not None and json.loads(text).get("kind") == BUILD_MARKER
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
         return False
 
 

@@ -10,7 +10,7 @@ import typer
 
 from planner.cli.app import app
 from planner.cli.common import ConfigOption, fail, load_config_or_exit
-from planner.diagnostics import error
+from planner.diagnostics import error, one_line
 
 __all__ = ["new", "template"]
 
@@ -81,4 +81,5 @@ def new(
         write_new(output, text)
     except (OutputError, OSError) as exc:
         fail([error("output", str(exc), str(output), 1)])
-    typer.echo(f"planner new: wrote {output}; fill in the placeholders, then `planner check {output}`", err=True)
+    shown = one_line(str(output))
+    typer.echo(f"planner new: wrote {shown}; fill in the placeholders, then `planner check {shown}`", err=True)

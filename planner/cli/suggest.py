@@ -20,7 +20,7 @@ from planner.cli.common import (
     load_config_or_exit,
     print_diagnostics,
 )
-from planner.diagnostics import Diagnostic, error
+from planner.diagnostics import Diagnostic, error, one_line, printable
 
 if TYPE_CHECKING:
     from planner.config import Config
@@ -120,11 +120,11 @@ def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidenc
             except (OutputError, OSError) as exc:
                 problems.append(error("write-error", f"cannot write the suggested sections: {exc}", path, 1))
                 continue
-            typer.echo(f"{path}: inserted {', '.join(sections)}", err=True)
+            typer.echo(f"{one_line(path)}: inserted {', '.join(sections)}", err=True)
     if fmt == "json":
         typer.echo(json.dumps(REPORT.dump_python(found, mode="json"), indent=2, ensure_ascii=False))
     else:
-        typer.echo("\n".join(reports), nl=False)
+        typer.echo(printable("\n".join(reports)), nl=False)
     _finish(problems)
 
 
@@ -161,7 +161,8 @@ def _learn(folder: Path, cfg: Config) -> None:
         _finish([error("not-a-folder", "--learn-paths takes a folder of plan documents (*.md)", str(folder), 1)])
     texts: list[str] = []
     problems: list[Diagnostic] = []
-    for path in sorted(folder.rglob("*.md")):
+    # Regular files only: reading a FIFO would wait for a writer forever.
+    for path in sorted(p for p in folder.rglob("*.md") if p.is_file()):
         try:
             text, bad = decode_design(path.read_bytes(), str(path))
         except OSError as exc:
@@ -170,5 +171,5 @@ def _learn(folder: Path, cfg: Config) -> None:
         problems += bad
         if text is not None:
             texts.append(text)
-    typer.echo(render_learned(learn_paths(texts, cfg), str(folder)), nl=False)
+    typer.echo(printable(render_learned(learn_paths(texts, cfg), str(folder))), nl=False)
     _finish(problems)

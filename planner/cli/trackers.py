@@ -222,7 +222,7 @@ def sync_github(
                     prefer=prefer,
                 )
     except GitHubError as exc:
-        fail([error("github", str(exc), design, 1)])
+        fail([error("github", _redacted(str(exc)), design, 1)])
 
 
 @pull_app.command("github")
@@ -248,7 +248,7 @@ def pull_github(
         with _github_client(api_url, True, design, 1.0, max_wait) as client:
             found = issue_states(result, cfg, client)
     except GitHubError as exc:
-        fail([error("github", str(exc), design, 1)])
+        fail([error("github", _redacted(str(exc)), design, 1)])
     states = {task_id: state for task_id, (state, _, _) in found.items()}
     _two_way("plan", "github", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check)
 
@@ -262,9 +262,25 @@ def _github_token(api_url: str, read_only: bool, design: str) -> str | None:
             "(or pass --dry-run to see the changes without one)"
         )
         fail([error("github-token", message, design, 1)])
-    if not api_url.startswith(("https://", "http://")):
-        fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL", design, 1)])
+    if not api_url.startswith(("https://", "http://")) or not _url_host(api_url):
+        fail([error("github-api-url", f"--api-url {api_url!r} is not an http(s) URL with a host", design, 1)])
     return token
+
+
+def _redacted(message: str) -> str:
+    """The message without $GITHUB_TOKEN: a server or proxy may echo the Authorization header back."""
+    token = os.environ.get("GITHUB_TOKEN")
+    return message.replace(token, "***") if token else message
+
+
+def _url_host(url: str) -> str:
+    """The URL's host, or '' when httpx cannot read it (`http://[::1`, a port that is not a number)."""
+    import httpx
+
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return ""
 
 
 @contextmanager

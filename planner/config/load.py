@@ -17,6 +17,7 @@ from planner.config.model import Config
 from planner.config.templates import TEMPLATE_KINDS, Templates, template_diagnostics
 from planner.config.validation import validation_diagnostic
 from planner.diagnostics import Diagnostic, error, sort_diagnostics
+from planner.files import special_kind
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,6 +48,20 @@ def find_config(explicit: str | None, env: Mapping[str, str], cwd: Path) -> Path
 def load_config(path: str | Path) -> tuple[Config | None, tuple[Diagnostic, ...]]:
     """Read and validate a config file; the Config is None whenever there is any error."""
     shown = str(path)
+    try:
+        kind = special_kind(Path(path).stat().st_mode)
+    except (OSError, ValueError):
+        kind = None  # absent or unreadable: the read below names the reason
+    if kind is not None:
+        # Reading `/dev/zero` would fill memory, and a FIFO without a writer would wait forever.
+        return None, (
+            error(
+                "config-read",
+                f"config file {shown} is {kind}, not a regular file; pass a TOML file with --config",
+                shown,
+                1,
+            ),
+        )
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:

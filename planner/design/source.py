@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from planner.design.model import DesignDoc
@@ -67,7 +68,11 @@ def _read_at_most(path: Path, limit: int) -> bytes:
     """Up to limit bytes, in chunks: one read(limit) would allocate the whole limit up front."""
     chunks: list[bytes] = []
     total = 0
-    with path.open("rb") as handle:
+    # Opened without blocking, then read blocking: a FIFO no one writes to reads as empty instead of
+    # waiting forever, while a pipe with a writer (`<(cmd)`) is read as it streams.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
         while total < limit:
             chunk = handle.read(min(1 << 20, limit - total))
             if not chunk:

@@ -191,7 +191,7 @@ def _read(path: Path) -> dict[str, object]:
         raise BaseError(f"{path}: cannot read the sync base ({exc}); {_FIX}") from exc
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise BaseError(f"{path}: the sync base is not JSON ({exc}); {_FIX}") from exc
     if not isinstance(data, dict) or data.get("version") != BASE_VERSION:
         raise BaseError(f"{path}: not a version {BASE_VERSION} sync base; {_FIX}")

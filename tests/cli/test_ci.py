@@ -216,3 +216,24 @@ def test_check_with_github_format_reports_workflow_commands(project: Path) -> No
     assert code == 1 and out == ""
     assert "::error file=designs/draft.md,line=3,title=planner not-approved::" in err
     assert "::warning file=designs/parallel-waves.md,line=77,title=planner open-question::" in err
+
+
+def test_json_nested_deep_where_planner_reads_json_back_is_no_traceback(project: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    plan_file = _json_plan(project)
+    config = ["--config", "config/repos.toml"]
+    runs = []
+    for check in (("--check",), ()):
+        plan_file.write_text(deep, encoding="utf-8")
+        plan = ["plan", "designs/schedules.md", "-f", "json", "-o", str(plan_file), *check]
+        runs.append(CliRunner().invoke(app, [*plan, *config]))
+    plan_file.write_text(deep, encoding="utf-8")
+    runs.append(CliRunner().invoke(app, ["verify", str(plan_file)]))
+    assert runs[-1].exit_code == 1 and "[plan-file]" in runs[-1].stderr
+    assert cli("build", "designs", "-o", "out")[0] == 0
+    (project / "out" / "workflow-schedules" / "plan.json").write_text(deep, encoding="utf-8")
+    for check in (("--check",), ()):
+        (project / "out" / "index.json").write_text(deep, encoding="utf-8")
+        runs.append(CliRunner().invoke(app, ["build", "designs", "-o", "out", "-j", "1", *check, *config]))
+    for result in runs:
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)

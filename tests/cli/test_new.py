@@ -157,3 +157,12 @@ def test_new_then_plan_as_a_process(tmp_path: Path) -> None:
     done = subprocess.run([*run, "plan", str(design), *config], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "# Plan: Tags" in done.stdout and "flovyn-server" in done.stdout
+
+
+def test_the_written_path_is_echoed_as_one_line_that_runs_no_workflow_command(tmp_path: Path) -> None:
+    output = tmp_path / "a\n::error::forged\x1b[31m.md"
+    result = CliRunner().invoke(app, ["new", "Tags", "-c", str(EXAMPLE_CONFIG), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.is_file()
+    assert len(result.stderr.splitlines()) == 1 and "\x1b" not in result.stderr
+    assert "\\n::error::forged\\x1b[31m.md" in result.stderr

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -455,3 +458,17 @@ def test_find_config_prefers_nearest(tmp_path: Path) -> None:
 def test_config_type_is_exported() -> None:
     config, _ = load_config(EXAMPLE)
     assert isinstance(config, Config)
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/null"])
+def test_a_fifo_or_device_as_config_is_refused_unread(tmp_path: Path, special: str) -> None:
+    # Read, `/dev/zero` would fill memory and a FIFO without a writer would wait forever.
+    path = tmp_path / special if special == "fifo" else Path(special)
+    if special == "fifo":
+        os.mkfifo(path)
+        args = [sys.executable, "-m", "planner", "graph", "--config", str(path)]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 1 and "not a regular file" in done.stderr, done.stderr
+    config, diagnostics = load_config(path)
+    assert config is None
+    assert "not a regular file" in only(diagnostics, "config-read").message

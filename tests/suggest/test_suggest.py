@@ -302,3 +302,25 @@ def test_a_folder_is_suggested_file_by_file_in_order(tmp_path: Path) -> None:
         ("a.md", ["billing-api"]),
         ("b.md", ["portal"]),
     ]
+
+
+def test_a_design_named_with_a_line_break_prints_no_workflow_command(tmp_path: Path) -> None:
+    design = tmp_path / "s\n::error::forged\x1b[31m.md"
+    design.write_text("# Tags\n\nThe billing-api stores tags in `services/tags.go`.\n", encoding="utf-8")
+    args = ["suggest", "--config", str(FIXTURE / "repos.toml"), "--write", str(design)]
+    result = CliRunner().invoke(app, args)
+    assert "Affected Repositories" in design.read_text(encoding="utf-8")
+    assert "error::forged" in result.stdout and "error::forged" in result.stderr
+    assert not [line for line in result.output.splitlines() if line.startswith("::")]
+    assert "\x1b" not in result.output
+
+
+def test_learn_paths_passes_over_a_fifo_instead_of_hanging(tmp_path: Path) -> None:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "done.md").write_text("# Plan\n\n- [x] Edit `services/tags.go`\n", encoding="utf-8")
+    os.mkfifo(plans / "stuck.md")
+    args = [sys.executable, "-m", "planner", "suggest", "--config", str(FIXTURE / "repos.toml")]
+    done = subprocess.run([*args, "--learn-paths", str(plans)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

@@ -8,11 +8,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
 from fake_github import FakeGitHub
 from project import ROOT
@@ -643,3 +644,42 @@ def test_cli_sync_as_a_process_against_an_enterprise_api_root(clock: FakeClock) 
         assert again.returncode == 0 and "create 0" in again.stdout
     finally:
         fake.stop()
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (lambda r: httpx.Response(302, headers={"location": f"{r.url}x"}), "redirect"),
+        (lambda r: httpx.Response(200, headers={"content-encoding": "gzip"}, content=b"not gzip"), "decode"),
+        (lambda r: httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000), "not JSON"),
+        (lambda r: httpx.Response(418, content=b"[" * 100_000 + b"]" * 100_000), "418"),
+    ],
+)
+def test_a_redirect_loop_or_an_undecodable_answer_is_a_github_error(
+    clock: FakeClock, answer: Callable[[httpx.Request], httpx.Response], said: str
+) -> None:
+    pacing = Pacing(sleep=clock.sleep, monotonic=clock.now, now=clock.now)
+    transport = httpx.MockTransport(answer)
+    with (
+        GitHubClient("https://ghe.example/api/v3", TOKEN, pacing, transport=transport) as client,
+        pytest.raises(GitHubError, match=said),
+    ):
+        client.get_all("/repos/o/r/issues")
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://host:abc/", "https://"])
+def test_an_api_url_httpx_cannot_read_is_a_diagnostic(url: str) -> None:
+    for command in ("sync", "pull"):
+        args = [command, "github", str(SCHEDULES), "--config", str(CONFIG), "--api-url", url, "--plan", str(SCHEDULES)]
+        result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "[github-api-url]" in result.stderr
+
+
+def test_the_token_never_appears_in_an_error_even_when_the_server_echoes_it(server: FakeGitHub) -> None:
+    server.fail("GET", r".*/issues", 401, message=f"Bad credentials: Bearer {TOKEN}")
+    args = ["sync", "github", str(SCHEDULES), "--config", str(CONFIG), "--api-url", server.url, "--min-interval", "0"]
+    result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
+    assert result.exit_code == 1 and "401 Bad credentials" in result.stderr
+    assert TOKEN not in result.output

@@ -147,7 +147,14 @@ def test_the_base_file_sits_beside_the_plan_and_keeps_other_trackers(tmp_path: P
 
 @pytest.mark.parametrize(
     "text",
-    ["{", "[]", '{"version": 2}', '{"version": 1, "github": {"a": "closed"}}', '{"version": 1, "github": []}'],
+    [
+        "{",
+        "[]",
+        '{"version": 2}',
+        '{"version": 1, "github": {"a": "closed"}}',
+        '{"version": 1, "github": []}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
 )
 def test_a_broken_base_names_the_file_and_the_fix(tmp_path: Path, text: str) -> None:
     path = tmp_path / ".plan.md.sync.json"

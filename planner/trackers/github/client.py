@@ -185,6 +185,11 @@ class GitHubClient:
                     raise AmbiguousWrite(f"GitHub {shown}: connection lost before an answer ({exc})") from exc
                 failures = self._failed(shown, failures, f"connection lost: {exc}")
                 continue
+            except (httpx.TooManyRedirects, httpx.DecodingError) as exc:
+                # The server answered, so a write may have happened; asking again would get the same answer.
+                kind = "too many redirects" if isinstance(exc, httpx.TooManyRedirects) else "cannot decode the answer"
+                error = AmbiguousWrite if write and not idempotent else GitHubError
+                raise error(f"GitHub {shown}: {kind} ({exc}); check --api-url") from exc
             if write:
                 self._wrote()
             self._note_limits(response)
@@ -305,14 +310,14 @@ def _number(value: str | None) -> float | None:
 def _json(response: httpx.Response, method: str, path: str) -> Any:
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise GitHubError(f"GitHub {method} {path}: the answer is not JSON ({exc}); check --api-url") from exc
 
 
 def _message(response: httpx.Response) -> str:
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return " ".join(response.text.split())[:200] or response.reason_phrase
     if not isinstance(data, dict):
         return response.reason_phrase
