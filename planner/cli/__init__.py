@@ -7,6 +7,7 @@ sync, pull), planner.cli.ci (build, verify), planner.cli.suggest (suggest).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -32,7 +33,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: typer's exit codes, and no traceback for an interrupted or closed stream."""
     try:
         with bulk_mode():
-            app(args=list(argv) if argv is not None else None, prog_name="planner")
+            try:
+                app(args=list(argv) if argv is not None else None, prog_name="planner")
+            finally:
+                # The process ends with the command. Re-enabling the collector would start a young-generation
+                # collection over every object made while it was paused (about 100 ms of CPU on a cold `plan`, a
+                # fifth of the libraries' import): frozen, they are left to the exit instead.
+                gc.freeze()
     except KeyboardInterrupt:
         sys.stderr.write("planner: interrupted\n")
         sys.exit(130)
