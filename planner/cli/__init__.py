@@ -13,20 +13,27 @@ import sys
 from collections.abc import Sequence
 
 from planner import bulk_mode
-from planner.cli.app import app, export_app, pull_app, sync_app
-from planner.cli.common import EXIT_OK
 
 __all__ = ["app", "export_app", "main", "pull_app", "sync_app"]
 
-# Importing a command module registers its commands, and registration order is `--help` order: keep these
-# in this order (isort would sort them).
-# isort: off
-from planner.cli import design as _design  # noqa: F401
-from planner.cli import plan as _plan  # noqa: F401
-from planner.cli import trackers as _trackers  # noqa: F401
-from planner.cli import ci as _ci  # noqa: F401
-from planner.cli import suggest as _suggest  # noqa: F401
-# isort: on
+# typer and the command modules make tens of thousands of objects that live as long as the process: none is
+# garbage, so the collector pauses while they are made, and they are frozen after (no collection ever
+# traverses them again, nor touches their pages in forked `--jobs` workers), as the gc docs advise.
+with bulk_mode():
+    from planner.cli.app import app, export_app, pull_app, sync_app
+    from planner.cli.common import EXIT_OK
+
+    # Importing a command module registers its commands, and registration order is `--help` order: keep
+    # these in this order (isort would sort them).
+    # isort: off
+    from planner.cli import design as _design  # noqa: F401
+    from planner.cli import plan as _plan  # noqa: F401
+    from planner.cli import trackers as _trackers  # noqa: F401
+    from planner.cli import ci as _ci  # noqa: F401
+    from planner.cli import suggest as _suggest  # noqa: F401
+
+    # isort: on
+    gc.freeze()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
