@@ -54,6 +54,8 @@ def main() -> None:
     if args.before is not None:
         before = planner_at(args.before)
         cases["before: plan --format json"] = [*before, "plan", *example, "--format", "json"]
+        cases["before: plan (markdown)"] = [*before, "plan", *example]
+        cases["before: check"] = [*before, "check", *example]
         cases["before: --version"] = [*before, "--version"]
         cases["before: --help"] = [*before, "--help"]
     compile_bytecode(args.before)

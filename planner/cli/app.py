@@ -1,6 +1,7 @@
 """The typer applications every command module registers on: `planner` and its `export`/`sync`/`pull` groups."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer would evaluate every command's annotation strings, twice
+# per command, on every start (tests/cli/test_cold_start.py).
 
 from collections.abc import Callable
 from typing import Annotated, Any

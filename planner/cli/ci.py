@@ -3,7 +3,8 @@
 Part of the command layer (it prints and exits); importing it registers `build` and `verify` on the `planner` app.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer would evaluate every command's annotation strings, twice
+# per command, on every start (tests/cli/test_cold_start.py).
 
 import os
 import sys
@@ -83,7 +84,7 @@ def progress(total: int, label: str, stream: IO[str] | None = None) -> Iterator[
         yield advance
 
 
-def _config_shown(config: Config) -> str:
+def _config_shown(config: "Config") -> str:
     """The config path as recorded in a plan: relative to the working folder when inside it."""
     path = Path(config.path)
     try:
@@ -92,7 +93,7 @@ def _config_shown(config: Config) -> str:
         return path.as_posix()
 
 
-def _probe() -> GitProbe:
+def _probe() -> "GitProbe":
     from planner.ci.provenance import GitProbe
 
     return GitProbe(os.environ)
@@ -113,7 +114,7 @@ def _plan_usage(several: bool, output: Path | None, *, check: bool, force: bool,
             fail([error("output", str(exc), str(output), 1)], fmt)
 
 
-def _targets(results: Sequence[tuple[str, Plan]], output: Path | None, several: bool, fmt: str) -> list[Path | None]:
+def _targets(results: "Sequence[tuple[str, Plan]]", output: Path | None, several: bool, fmt: str) -> list[Path | None]:
     """Where each plan goes: stdout (None), the one --output file, or a file per feature in --output DIR."""
     if not several or output is None:
         return [output for _ in results]
@@ -124,7 +125,7 @@ def _targets(results: Sequence[tuple[str, Plan]], output: Path | None, several: 
 
 
 def _unwritable(
-    results: Sequence[tuple[str, Plan]], targets: Sequence[Path | None], cfg: Config, force: bool
+    results: "Sequence[tuple[str, Plan]]", targets: Sequence[Path | None], cfg: "Config", force: bool
 ) -> list[Diagnostic]:
     """Before any file is written: a target that is an input (or links to one) would destroy it."""
     from planner.files import OutputError, check_output_path
@@ -215,7 +216,7 @@ def _check_files(olds: Sequence[tuple[str, str | None, str]], fmt: str, diagnost
     raise typer.Exit(EXIT_CHANGED if stale else EXIT_OK)
 
 
-def _explain_drift(command: str, stale: Sequence[Stale], total: int, fmt: str) -> None:
+def _explain_drift(command: str, stale: "Sequence[Stale]", total: int, fmt: str) -> None:
     """On stderr: each stale file and why (an `::error` each with `--diagnostics github`), then a count."""
     report([error("stale", f"out of date: {s.reason}", s.path, 1) for s in stale], fmt)
     if stale:
@@ -352,7 +353,7 @@ def _waiting(lock: Path) -> None:
 class _BuildRun:
     """What one `build` plans with: the config, the output folder and the options."""
 
-    cfg: Config
+    cfg: "Config"
     out: Path
     strict: bool
     max_bytes: int | None
@@ -360,7 +361,7 @@ class _BuildRun:
     jobs: int
 
 
-def _run_build(paths: list[str], run: _BuildRun, fmt: str) -> Build:
+def _run_build(paths: list[str], run: _BuildRun, fmt: str) -> "Build":
     from planner.ci.build import build_plans
     from planner.ci.outcome import FAILED, GONE, PLANNED, SKIPPED
     from planner.design import MAX_DESIGN_BYTES

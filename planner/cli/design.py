@@ -1,6 +1,7 @@
 """`planner new` and `planner template`: start a design from the template shipped with planner."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer would evaluate every command's annotation strings, twice
+# per command, on every start (tests/cli/test_cold_start.py).
 
 import sys
 from pathlib import Path

@@ -1,6 +1,7 @@
 """`planner plan`, `check`, `graph` and `schema`: the commands over one design, a batch of them, or the config."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer would evaluate every command's annotation strings, twice
+# per command, on every start (tests/cli/test_cold_start.py).
 
 import json
 import sys

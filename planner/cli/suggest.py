@@ -1,6 +1,7 @@
 """`planner suggest`: propose the Affected Repositories and Key Files a design lacks, with evidence."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer would evaluate every command's annotation strings, twice
+# per command, on every start (tests/cli/test_cold_start.py).
 
 import json
 from enum import Enum
@@ -83,7 +84,9 @@ def _usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-def _suggest(targets: list[str], cfg: Config, fmt: str, write: bool, min_evidence: int, max_bytes: int | None) -> None:
+def _suggest(
+    targets: list[str], cfg: "Config", fmt: str, write: bool, min_evidence: int, max_bytes: int | None
+) -> None:
     from planner.files import OutputError, write_atomic
     from planner.suggest import REPORT, suggest_text
     from planner.suggest.render import missing_sections, report_markdown, sections_markdown
@@ -153,7 +156,7 @@ def _finish(problems: list[Diagnostic]) -> None:
         raise typer.Exit(EXIT_ERRORS)
 
 
-def _learn(folder: Path, cfg: Config) -> None:
+def _learn(folder: Path, cfg: "Config") -> None:
     from planner.design import decode_design
     from planner.suggest.learn import learn_paths, render_learned
 

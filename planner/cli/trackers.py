@@ -1,6 +1,7 @@
 """`planner export` and `planner sync`: a plan's tasks as GitHub issues, Taskwarrior tasks and a Jira import."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer would evaluate every command's annotation strings, twice
+# per command, on every start (tests/cli/test_cold_start.py).
 
 import os
 import sys
@@ -103,7 +104,7 @@ TaskBinaryOption = Annotated[str, typer.Option("--task-binary", metavar="PATH", 
 
 def _github_issues(
     design: str, config: str | None, allow_unapproved: bool, strict: bool
-) -> tuple[Plan, Config, tuple[IssueSpec, ...]]:
+) -> "tuple[Plan, Config, tuple[IssueSpec, ...]]":
     """(plan, config, issue specs) for a design, or exit 1 with the diagnostics."""
     from planner.diagnostics import strictened
     from planner.plan import plan_design
@@ -286,7 +287,7 @@ def _url_host(url: str) -> str:
 @contextmanager
 def _github_client(
     api_url: str, read_only: bool, design: str, min_interval: float, max_wait: float
-) -> Iterator[GitHubClient]:
+) -> "Iterator[GitHubClient]":
     """A paced client for $GITHUB_TOKEN (required unless only reading), or exit 1 naming what is wrong."""
     import time
 
@@ -318,15 +319,15 @@ def _check_plan_file(plan: Path | None) -> None:
 
 
 def _two_way(
-    side: Side,
+    side: "Side",
     tracker: str,
     plan_file: Path,
-    plan: Plan,
-    read: Callable[[], dict[str, State]],
-    write: Callable[[tuple[Step, ...]], int] | None,
+    plan: "Plan",
+    read: "Callable[[], dict[str, State]]",
+    write: "Callable[[tuple[Step, ...]], int] | None",
     *,
     dry_run: bool,
-    prefer: PreferChoice | None,
+    prefer: "PreferChoice | None",
     check: bool = False,
 ) -> None:
     """Reconcile the plan's boxes with a tracker against the base, print it, then write `side` and the base.
@@ -379,7 +380,7 @@ def _two_way(
 # -- Taskwarrior and Jira ------------------------------------------------------------------------
 
 
-def _tracker_plan(design: str, config: str | None, allow_unapproved: bool, strict: bool) -> tuple[Plan, Config]:
+def _tracker_plan(design: str, config: str | None, allow_unapproved: bool, strict: bool) -> "tuple[Plan, Config]":
     """The plan and config for a tracker command, or exit 1 with the diagnostics."""
     from planner.plan import plan_design
 
@@ -517,7 +518,7 @@ def pull_taskwarrior(
 
 
 @contextmanager
-def _task_runner(taskdata: Path | None, task_binary: str) -> Iterator[SubprocessRunner]:
+def _task_runner(taskdata: Path | None, task_binary: str) -> "Iterator[SubprocessRunner]":
     """The `task` binary on this environment (with --taskdata), never letting it write a sample ~/.taskrc."""
     import tempfile
 

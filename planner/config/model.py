@@ -1,7 +1,6 @@
 """Config models: `config/repos.toml` as frozen pydantic values, with name and alias lookup."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would compile every field's annotation string at import.
 import difflib
 from collections.abc import Mapping
 from functools import cached_property

@@ -1,7 +1,6 @@
 """Task templates: the `[templates]` tables, their closed set of placeholders, and each step's id suffix."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would compile every field's annotation string at import.
 import re
 import string
 from collections.abc import Mapping

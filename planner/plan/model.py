@@ -1,7 +1,6 @@
 """The `Plan` model and its parts: frozen pydantic values whose JSON schema `planner schema` prints."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would compile every field's annotation string at import.
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -32,7 +31,11 @@ TaskKind = Literal["migration", "domain", "rest", "grpc", "file", "change"]
 
 class _Frozen(BaseModel):
     # Defaults-required: every key is always in the JSON plan, so `planner schema` requires it too.
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
+    # defer_build: planning builds these with model_construct (its values are typed already) and the JSON
+    # renderer reads the fields, so a cold `planner plan` never builds their validators and serializers.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_serialization_defaults_required=True, defer_build=True
+    )
 
 
 class Task(_Frozen):
@@ -134,7 +137,7 @@ class Plan(_Frozen):
     repos: tuple[RepoPlan, ...] = ()
     # The longest chain of dependent tasks, as task ids in order (planner.plan.order states the tie rule).
     critical_path: tuple[str, ...] = ()
-    context: ContextModel = ContextModel()
+    context: ContextModel = ContextModel.model_construct()
     diagnostics: tuple[DiagnosticModel, ...] = ()
     # Filled by the CLI (planner.ci.provenance), never by plan_design: planning stays a pure function of its inputs.
     provenance: Provenance | None = None

@@ -26,18 +26,26 @@ from planner.plan.tasks import derive_tasks
 
 __all__ = ["build_plan", "plan_design"]
 
+# The plan models are built with model_construct: every value below is already of its field's type (the design
+# and config were validated when read), so validating again would only build pydantic validators at start-up.
+# tests/plan/test_construct.py checks that each plan equals its own validated round trip.
+
 
 def _diagnostic_models(diagnostics: Iterable[Diagnostic]) -> tuple[DiagnosticModel, ...]:
     return tuple(
-        DiagnosticModel(severity=d.severity.value, code=d.code, message=d.message, path=d.path, line=d.line)
+        DiagnosticModel.model_construct(
+            severity=d.severity.value, code=d.code, message=d.message, path=d.path, line=d.line
+        )
         for d in sort_diagnostics(diagnostics)
     )
 
 
 def _empty_plan(path: str, diagnostics: Iterable[Diagnostic], strict: bool) -> Plan:
     found = strictened(diagnostics) if strict else tuple(diagnostics)
-    info = DesignInfo(path=path, title=None, feature=Path(path).stem, status=None, date=None, branch=None)
-    return Plan(design=info, diagnostics=_diagnostic_models(found))
+    info = DesignInfo.model_construct(
+        path=path, title=None, feature=Path(path).stem, status=None, date=None, branch=None
+    )
+    return Plan.model_construct(design=info, diagnostics=_diagnostic_models(found))
 
 
 def plan_design(
@@ -75,7 +83,7 @@ def build_plan(
     checked, repo_problems = resolve_repos(doc, config)
     found += repo_problems
 
-    info = DesignInfo(
+    info = DesignInfo.model_construct(
         path=doc.path,
         title=doc.title,
         feature=doc.feature,
@@ -84,23 +92,30 @@ def build_plan(
         branch=doc.branch,
         id=doc.id,
     )
-    context = ContextModel(
-        endpoints=tuple(EndpointModel(method=e.method, path=e.path, body=e.body, line=e.line) for e in doc.endpoints),
+    context = ContextModel.model_construct(
+        endpoints=tuple(
+            EndpointModel.model_construct(method=e.method, path=e.path, body=e.body, line=e.line) for e in doc.endpoints
+        ),
         rpcs=tuple(
-            RpcModel(service=r.service, name=r.name, request=r.request, response=r.response, line=r.line)
+            RpcModel.model_construct(
+                service=r.service, name=r.name, request=r.request, response=r.response, line=r.line
+            )
             for r in doc.rpcs
         ),
         database=tuple(
-            DbChangeModel(text=c.text, tables=c.tables, columns=c.columns, line=c.line) for c in doc.db_changes
+            DbChangeModel.model_construct(text=c.text, tables=c.tables, columns=c.columns, line=c.line)
+            for c in doc.db_changes
         ),
-        domain_types=tuple(DomainTypeModel(name=t.name, language=t.language, line=t.line) for t in doc.domain_types),
+        domain_types=tuple(
+            DomainTypeModel.model_construct(name=t.name, language=t.language, line=t.line) for t in doc.domain_types
+        ),
     )
 
     ordering = plan_order(config.graph, checked)
     tasks, task_problems = derive_tasks(doc, config, checked, [name for wave in ordering.waves for name in wave])
     found += task_problems
     repos = tuple(
-        RepoPlan(
+        RepoPlan.model_construct(
             name=name,
             wave=ordering.wave_of[name],
             depends_on=tuple(ordering.upstream.get(name, ())),
@@ -115,7 +130,7 @@ def build_plan(
     )
     if strict:
         found = list(strictened(found))
-    return Plan(
+    return Plan.model_construct(
         design=info,
         waves=ordering.waves,
         repos=repos,

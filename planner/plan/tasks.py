@@ -105,7 +105,7 @@ class _Builder:
         waits = self.after(subject, depends_on)
         rank = KIND_ORDER[subject.kind]
         for n, (task_id, title) in enumerate(steps):
-            task = Task(
+            task = Task.model_construct(
                 id=task_id,
                 kind=subject.kind,
                 title=title,
