@@ -137,8 +137,8 @@ def lead_code(first: str, full: bool = False) -> tuple[str | None, str]:
     return str(tokens[0]["raw"]), plain_text(tokens[1:])
 
 
-# Segments of letters, digits and . _ - + @ ~ , =, none of them '.' or '..': nothing for path_problem to find.
-_CLEAN_PATH = re.compile(r"(?!\.\.?(?:/|\Z))[\w.+@~,=-]+(?:/(?!\.\.?(?:/|\Z))[\w.+@~,=-]+)*\Z")
+# Segments of letters, digits and . _ - + @ ~ , =, none of them '.', '..' or '~': nothing for path_problem to find.
+_CLEAN_PATH = re.compile(r"(?!(?:\.\.?|~)(?:/|\Z))[\w.+@~,=-]+(?:/(?!(?:\.\.?|~)(?:/|\Z))[\w.+@~,=-]+)*\Z")
 
 
 def path_problem(rel: str) -> str | None:
@@ -167,6 +167,8 @@ def _path_rules(rel: str) -> str | None:
         return "has a '..' segment"
     if any(p == "." for p in parts):
         return "has a '.' segment"
+    if any(p == "~" for p in parts):
+        return "has a '~' segment (a home folder, not a place in the repository)"
     if any(c.isspace() for c in rel):
         return "has white space"
     # Control characters, bidi overrides and zero-width characters make a path read as another one.
