@@ -333,6 +333,7 @@ def _two_way(
 
     Exit 2 with `check` when the plan is behind, 1 on a conflict left unresolved.
     """
+    from planner.files import OutputError
     from planner.trackers.twoway import (
         BaseError,
         Report,
@@ -369,7 +370,7 @@ def _two_way(
         write_base(base_file, tracker, new_base(steps, base, side))
     except BaseError as exc:
         fail([error("sync-base", str(exc), str(base_file), 1)])
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, OutputError) as exc:  # OutputError: a symlinked plan or base
         fail([error("plan-file", f"cannot read or write {shown}: {exc}", shown, 1)])
     conflicts = conflict_diagnostics(steps, shown, text)
     if conflicts:
