@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -206,6 +207,13 @@ def test_check_skip_generated_passes_over_a_plan_named_explicitly(project: Path)
     assert cli("check", str(plan))[0] == 1  # named, and not skipped: it is no design
     code, _, err = cli("check", "--skip-generated", "designs/schedules.md", str(plan))
     assert code == 0 and "planner check: 1 design doc(s), 0 error(s)" in err
+
+
+def test_check_skip_generated_does_not_wait_on_a_fifo(project: Path) -> None:
+    os.mkfifo(project / "designs" / "stuck.md")
+    args = [sys.executable, "-m", "planner", "check", "--skip-generated", "designs/stuck.md", "-c", str(EXAMPLE_CONFIG)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False, cwd=project)
+    assert done.returncode == 1 and "designs/stuck.md:1: error:" in done.stderr, done.stderr
 
 
 TYPO = """# Typo Design
