@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -683,3 +684,17 @@ def test_the_token_never_appears_in_an_error_even_when_the_server_echoes_it(serv
     result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
     assert result.exit_code == 1 and "401 Bad credentials" in result.stderr
     assert TOKEN not in result.output
+
+
+@pytest.mark.parametrize("wait", ["nan", "NaN", "inf"])
+def test_a_rate_limit_wait_that_is_not_a_finite_number_is_a_github_error(clock: FakeClock, wait: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"retry-after": wait, "x-ratelimit-reset": wait}, json={"message": "slow"})
+
+    pacing = Pacing(sleep=time.sleep, monotonic=clock.now, now=clock.now, max_wait=5)
+    transport = httpx.MockTransport(answer)
+    with (
+        GitHubClient("https://ghe.example/api/v3", TOKEN, pacing, transport=transport) as client,
+        pytest.raises(GitHubError),
+    ):
+        client.get_all("/repos/o/r/issues")
