@@ -223,6 +223,8 @@ def sync_github(
                 )
     except GitHubError as exc:
         fail([error("github", _redacted(str(exc)), design, 1)])
+    except (KeyError, TypeError, ValueError) as exc:
+        fail([error("github", _unexpected(exc), design, 1)])
 
 
 @pull_app.command("github")
@@ -249,6 +251,8 @@ def pull_github(
             found = issue_states(result, cfg, client)
     except GitHubError as exc:
         fail([error("github", _redacted(str(exc)), design, 1)])
+    except (KeyError, TypeError, ValueError) as exc:
+        fail([error("github", _unexpected(exc), design, 1)])
     states = {task_id: state for task_id, (state, _, _) in found.items()}
     _two_way("plan", "github", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check)
 
@@ -271,6 +275,12 @@ def _redacted(message: str) -> str:
     """The message without $GITHUB_TOKEN: a server or proxy may echo the Authorization header back."""
     token = os.environ.get("GITHUB_TOKEN")
     return message.replace(token, "***") if token else message
+
+
+def _unexpected(exc: Exception) -> str:
+    """An answer without the fields GitHub's API has (a proxy, another API at --api-url)."""
+    said = _redacted(f"{type(exc).__name__}: {exc}")
+    return f"GitHub's answer has an unexpected shape ({said}); check --api-url points at GitHub's REST API"
 
 
 def _url_host(url: str) -> str:

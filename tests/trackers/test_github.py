@@ -698,3 +698,11 @@ def test_a_rate_limit_wait_that_is_not_a_finite_number_is_a_github_error(clock: 
         pytest.raises(GitHubError),
     ):
         client.get_all("/repos/o/r/issues")
+
+
+def test_an_answer_of_an_unexpected_shape_is_a_diagnostic_not_a_traceback(server: FakeGitHub) -> None:
+    server.fail("POST", r"/repos/[^/]+/[^/]+/issues", 201, message="not an issue")  # 201, but no number or id
+    args = ["sync", "github", str(SCHEDULES), "--config", str(CONFIG), "--api-url", server.url, "--min-interval", "0"]
+    result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "unexpected shape" in result.stderr and "[github]" in result.stderr
