@@ -197,6 +197,16 @@ def test_verify_names_the_folder_a_missing_file_was_looked_for_in(project: Path)
     assert "the plan's design file is gone (looked for designs/schedules.md)" in result.stderr
 
 
+def test_verify_of_a_plan_in_another_folder_names_the_path_it_looked_for(project: Path) -> None:
+    assert cli("plan", "designs/schedules.md", "-f", "json", "-o", "plans/s.json")[0] == 0
+    (project / "designs" / "schedules.md").unlink()
+    result = CliRunner().invoke(app, ["verify", "plans/s.json"])
+    assert result.exit_code == 1
+    assert "designs/schedules.md:1: error: the plan's design file is gone (looked for designs/schedules.md)" in (
+        result.stderr
+    )
+
+
 # -- the pre-commit hook, typos, no-repos --------------------------------------------------------------
 
 
