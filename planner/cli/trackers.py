@@ -306,7 +306,12 @@ def _github_client(
     pacing = Pacing(
         sleep=time.sleep, monotonic=time.monotonic, now=time.time, min_interval=min_interval, max_wait=max_wait
     )
-    with GitHubClient(api_url, token, pacing) as client:
+    try:
+        client = GitHubClient(api_url, token, pacing)
+    except ValueError as exc:  # httpx refuses a proxy from the environment it cannot use (its password masked)
+        message = f"cannot set up the HTTP client ({exc}); check --api-url and HTTPS_PROXY, HTTP_PROXY and ALL_PROXY"
+        fail([error("github-client", message, design, 1)])
+    with client:
         yield client
 
 

@@ -706,3 +706,11 @@ def test_an_answer_of_an_unexpected_shape_is_a_diagnostic_not_a_traceback(server
     result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
     assert "unexpected shape" in result.stderr and "[github]" in result.stderr
+
+
+def test_a_proxy_variable_httpx_cannot_use_is_named_as_such() -> None:
+    args = ["sync", "github", str(SCHEDULES), "--config", str(CONFIG), "--min-interval", "0"]
+    env = {"GITHUB_TOKEN": TOKEN, "HTTPS_PROXY": "ftp://user:pw@proxy.example"}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "HTTPS_PROXY" in result.stderr and "[github-client]" in result.stderr and ":pw@" not in result.stderr
