@@ -407,12 +407,16 @@ def _tracker_plan(design: str, config: str | None, allow_unapproved: bool, stric
     return result, cfg
 
 
-def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], design: str) -> None:
-    """Refuse a bad --output (one that is the design, too) before any work, then write `make()` there
-    atomically, or to stdout."""
+def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], design: str, config: str | None) -> None:
+    """Refuse a bad --output (one that is the design or the config, too) before any work, then write `make()`
+    there atomically, or to stdout."""
+    from planner.config import find_config
     from planner.files import OutputError, check_output_path, write_atomic
 
-    inputs = {"design doc": design}
+    inputs: dict[str, str | Path] = {"design doc": design}
+    config_path = find_config(config, os.environ, Path.cwd())
+    if config_path is not None:
+        inputs["repo config"] = config_path
     if output is not None:
         try:
             check_output_path(output, force=force, inputs=inputs)
@@ -446,7 +450,7 @@ def export_taskwarrior(
     def make() -> str:
         return render_jsonl(_tracker_plan(design, config, allow_unapproved, strict)[0])
 
-    _tracker_output(output, force, make, design)
+    _tracker_output(output, force, make, design, config)
 
 
 @sync_app.command(
@@ -568,4 +572,4 @@ def export_jira(
     def make() -> str:
         return render_csv(*_tracker_plan(design, config, allow_unapproved, strict))
 
-    _tracker_output(output, force, make, design)
+    _tracker_output(output, force, make, design, config)

@@ -234,3 +234,13 @@ def test_terminal_escapes_in_the_design_reach_no_cell(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", result.stdout.replace("\r\n", "\n"))
     assert "Wid\\x1b[2Jgets" in result.stdout
+
+
+@pytest.mark.parametrize("tracker", ["jira", "taskwarrior"])
+def test_output_that_is_the_config_is_refused_and_the_config_kept(workdir: Path, tracker: str) -> None:
+    config = workdir / "repos.toml"
+    before = config.read_bytes()
+    args = ["export", tracker, str(workdir / "design.md"), "--config", str(config), "-o", str(config)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "is the repo config" in result.stderr
+    assert config.read_bytes() == before
