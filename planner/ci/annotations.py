@@ -13,9 +13,13 @@ from planner.diagnostics import Diagnostic, Severity, sort_diagnostics
 __all__ = ["escape_data", "escape_property", "workflow_command", "workflow_commands"]
 
 
+# The other C0 and C1 controls (tab kept), shown as `\xNN`: ESC or CSI would run in a terminal or log viewer.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A, 0x0D)}
+
+
 def escape_data(text: str) -> str:
-    """A command's message: `%`, CR and LF escaped (`%` first, so an escape in the text stays literal)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A command's message: other controls as `\\xNN`, then `%`, CR and LF (`%` first: an escape stays literal)."""
+    return text.translate(_CONTROLS).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

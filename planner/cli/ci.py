@@ -465,7 +465,7 @@ def verify(
         # Shown from the working folder, wherever the plan recorded it from.
         entry = replace(found, path=relative_to(base / found.path, Path.cwd()))
         if entry.state == "missing":
-            where = one_line(str(base / entry.path))
+            where = one_line(entry.path)  # already the path from here (base / found.path, made relative)
             missing.append(
                 error(
                     "missing",

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics
+from planner.diagnostics import Diagnostic, error, has_errors, one_line, sort_diagnostics, warning
 from planner.render import FORMATS
 
 if TYPE_CHECKING:
@@ -181,6 +181,9 @@ def load_config_or_exit(explicit: str | None) -> Config:
     return config
 
 
+_OUTSIDE = "a symlink to a file outside the folder given; not read: name the file itself to plan it"
+
+
 def design_paths(targets: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
     """Files as given; directories expanded to the *.md files below them, sorted, less planner's own output."""
     from planner.files import is_generated
@@ -191,6 +194,11 @@ def design_paths(targets: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
         p = Path(target)
         if p.is_dir():
             found = sorted(str(f) for f in p.rglob("*.md") if f.is_file() and not is_generated(f))
+            # A symlink out of the folder (to a CI secret, say) would be read and quoted: only its name is.
+            root = p.resolve()
+            outside = {f for f in found if not Path(f).resolve().is_relative_to(root)}
+            problems += (warning("outside-folder", _OUTSIDE, f, 1) for f in sorted(outside))
+            found = [f for f in found if f not in outside]
             if not found:
                 problems.append(
                     error(

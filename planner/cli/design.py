@@ -66,6 +66,9 @@ def new(
     name = feature.strip()
     if not name or any(c in name for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
         raise typer.BadParameter("give the feature's name on one line, e.g. 'Workflow Schedules'", param_hint="FEATURE")
+    if one_line(name) != name:
+        # ESC and its kin would reach the terminal with the design printed on stdout.
+        raise typer.BadParameter("give the feature's name without control characters", param_hint="FEATURE")
     cfg = load_config_or_exit(config)
     ticked = []
     for given in filter(None, (v.strip() for v in (repos or "").split(","))):

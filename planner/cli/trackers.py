@@ -224,6 +224,8 @@ def sync_github(
                 )
     except GitHubError as exc:
         fail([error("github", _redacted(str(exc)), design, 1)])
+    except (KeyError, TypeError, ValueError) as exc:
+        fail([error("github", _unexpected(exc), design, 1)])
 
 
 @pull_app.command("github")
@@ -250,6 +252,8 @@ def pull_github(
             found = issue_states(result, cfg, client)
     except GitHubError as exc:
         fail([error("github", _redacted(str(exc)), design, 1)])
+    except (KeyError, TypeError, ValueError) as exc:
+        fail([error("github", _unexpected(exc), design, 1)])
     states = {task_id: state for task_id, (state, _, _) in found.items()}
     _two_way("plan", "github", plan, result, lambda: states, None, dry_run=dry_run or check, prefer=prefer, check=check)
 
@@ -272,6 +276,12 @@ def _redacted(message: str) -> str:
     """The message without $GITHUB_TOKEN: a server or proxy may echo the Authorization header back."""
     token = os.environ.get("GITHUB_TOKEN")
     return message.replace(token, "***") if token else message
+
+
+def _unexpected(exc: Exception) -> str:
+    """An answer without the fields GitHub's API has (a proxy, another API at --api-url)."""
+    said = _redacted(f"{type(exc).__name__}: {exc}")
+    return f"GitHub's answer has an unexpected shape ({said}); check --api-url points at GitHub's REST API"
 
 
 def _url_host(url: str) -> str:
@@ -297,7 +307,12 @@ def _github_client(
     pacing = Pacing(
         sleep=time.sleep, monotonic=time.monotonic, now=time.time, min_interval=min_interval, max_wait=max_wait
     )
-    with GitHubClient(api_url, token, pacing) as client:
+    try:
+        client = GitHubClient(api_url, token, pacing)
+    except ValueError as exc:  # httpx refuses a proxy from the environment it cannot use (its password masked)
+        message = f"cannot set up the HTTP client ({exc}); check --api-url and HTTPS_PROXY, HTTP_PROXY and ALL_PROXY"
+        fail([error("github-client", message, design, 1)])
+    with client:
         yield client
 
 
@@ -334,6 +349,7 @@ def _two_way(
 
     Exit 2 with `check` when the plan is behind, 1 on a conflict left unresolved.
     """
+    from planner.files import OutputError
     from planner.trackers.twoway import (
         BaseError,
         Report,
@@ -370,7 +386,7 @@ def _two_way(
         write_base(base_file, tracker, new_base(steps, base, side))
     except BaseError as exc:
         fail([error("sync-base", str(exc), str(base_file), 1)])
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, OutputError) as exc:  # OutputError: a symlinked plan or base
         fail([error("plan-file", f"cannot read or write {shown}: {exc}", shown, 1)])
     conflicts = conflict_diagnostics(steps, shown, text)
     if conflicts:
@@ -392,12 +408,16 @@ def _tracker_plan(design: str, config: str | None, allow_unapproved: bool, stric
     return result, cfg
 
 
-def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], design: str) -> None:
-    """Refuse a bad --output (one that is the design, too) before any work, then write `make()` there
-    atomically, or to stdout."""
+def _tracker_output(output: Path | None, force: bool, make: Callable[[], str], design: str, config: str | None) -> None:
+    """Refuse a bad --output (one that is the design or the config, too) before any work, then write `make()`
+    there atomically, or to stdout."""
+    from planner.config import find_config
     from planner.files import OutputError, check_output_path, write_atomic
 
-    inputs = {"design doc": design}
+    inputs: dict[str, str | Path] = {"design doc": design}
+    config_path = find_config(config, os.environ, Path.cwd())
+    if config_path is not None:
+        inputs["repo config"] = config_path
     if output is not None:
         try:
             check_output_path(output, force=force, inputs=inputs)
@@ -431,7 +451,7 @@ def export_taskwarrior(
     def make() -> str:
         return render_jsonl(_tracker_plan(design, config, allow_unapproved, strict)[0])
 
-    _tracker_output(output, force, make, design)
+    _tracker_output(output, force, make, design, config)
 
 
 @sync_app.command(
@@ -553,4 +573,4 @@ def export_jira(
     def make() -> str:
         return render_csv(*_tracker_plan(design, config, allow_unapproved, strict))
 
-    _tracker_output(output, force, make, design)
+    _tracker_output(output, force, make, design, config)

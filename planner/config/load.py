@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -45,6 +46,18 @@ def find_config(explicit: str | None, env: Mapping[str, str], cwd: Path) -> Path
     return None
 
 
+_MAX_CONFIG_BYTES = 5 * 1024 * 1024
+
+
+def _read_bounded(path: Path) -> bytes:
+    """Up to one byte over the limit: opened without blocking, then read blocking, so that a FIFO no one
+    writes to reads as empty instead of waiting forever, while a pipe with a writer is read as it streams."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(_MAX_CONFIG_BYTES + 1)
+
+
 def load_config(path: str | Path) -> tuple[Config | None, tuple[Diagnostic, ...]]:
     """Read and validate a config file; the Config is None whenever there is any error."""
     shown = str(path)
@@ -52,8 +65,8 @@ def load_config(path: str | Path) -> tuple[Config | None, tuple[Diagnostic, ...]
         kind = special_kind(Path(path).stat().st_mode)
     except (OSError, ValueError):
         kind = None  # absent or unreadable: the read below names the reason
-    if kind is not None:
-        # Reading `/dev/zero` would fill memory, and a FIFO without a writer would wait forever.
+    if kind is not None and kind != "a FIFO":
+        # Reading `/dev/zero` would fill memory; a pipe (`--config <(cmd)`) is read, bounded, below.
         return None, (
             error(
                 "config-read",
@@ -63,7 +76,7 @@ def load_config(path: str | Path) -> tuple[Config | None, tuple[Diagnostic, ...]
             ),
         )
     try:
-        data = Path(path).read_bytes()
+        data = _read_bounded(Path(path))
     except FileNotFoundError:
         return None, (
             error(
@@ -85,6 +98,10 @@ def load_config(path: str | Path) -> tuple[Config | None, tuple[Diagnostic, ...]
                 1,
             ),
         )
+    if len(data) > _MAX_CONFIG_BYTES:
+        limit = f"{_MAX_CONFIG_BYTES:,}-byte limit"
+        message = f"config file {shown} is over the {limit}; check that --config names a repo config"
+        return None, (error("config-read", message, shown, 1),)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

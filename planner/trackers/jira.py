@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planner.config import Config
+from planner.diagnostics import printable
 from planner.plan import Plan, RepoPlan, Task
 
 __all__ = ["COLUMNS", "LINK_COLUMN", "JiraRow", "jira_rows", "neutralise", "render_csv"]
@@ -111,7 +112,8 @@ def render_csv(plan: Plan, config: Config) -> str:
             *_padded(row.labels, label_count),
             *_padded([str(n) for n in row.blocks], link_count),
         ]
-        writer.writerow([neutralise(cell) for cell in cells])
+        # Escaped control characters: the file is printed to terminals, where ESC would run a sequence.
+        writer.writerow([neutralise(printable(cell)) for cell in cells])
     return out.getvalue()
 
 

@@ -32,6 +32,13 @@ def test_escaping_follows_the_actions_toolkit() -> None:
     assert escape_data("%0A") == "%250A"
 
 
+def test_no_terminal_escape_reaches_a_command_line() -> None:
+    d = error("unknown-repo", "unknown repo 'a\x1b[31mb\x9bc\x07'", "gh\x1b]0;x\x07.md", 7)
+    line = workflow_command(d)
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", line), line
+    assert "a\\x1b[31mb\\x9bc\\x07" in line and "gh\\x1b]0;x\\x07.md" in line
+
+
 def test_one_diagnostic_is_one_command_line() -> None:
     d = error("unknown-repo", "unknown repo 'x\r\n::set-output name=x::y'; fix it", "dir,a:b/de\nsign.md", 7)
     line = workflow_command(d)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -196,6 +197,16 @@ def test_verify_names_the_folder_a_missing_file_was_looked_for_in(project: Path)
     assert "the plan's design file is gone (looked for designs/schedules.md)" in result.stderr
 
 
+def test_verify_of_a_plan_in_another_folder_names_the_path_it_looked_for(project: Path) -> None:
+    assert cli("plan", "designs/schedules.md", "-f", "json", "-o", "plans/s.json")[0] == 0
+    (project / "designs" / "schedules.md").unlink()
+    result = CliRunner().invoke(app, ["verify", "plans/s.json"])
+    assert result.exit_code == 1
+    assert "designs/schedules.md:1: error: the plan's design file is gone (looked for designs/schedules.md)" in (
+        result.stderr
+    )
+
+
 # -- the pre-commit hook, typos, no-repos --------------------------------------------------------------
 
 
@@ -206,6 +217,13 @@ def test_check_skip_generated_passes_over_a_plan_named_explicitly(project: Path)
     assert cli("check", str(plan))[0] == 1  # named, and not skipped: it is no design
     code, _, err = cli("check", "--skip-generated", "designs/schedules.md", str(plan))
     assert code == 0 and "planner check: 1 design doc(s), 0 error(s)" in err
+
+
+def test_check_skip_generated_does_not_wait_on_a_fifo(project: Path) -> None:
+    os.mkfifo(project / "designs" / "stuck.md")
+    args = [sys.executable, "-m", "planner", "check", "--skip-generated", "designs/stuck.md", "-c", str(EXAMPLE_CONFIG)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False, cwd=project)
+    assert done.returncode == 1 and "designs/stuck.md:1: error:" in done.stderr, done.stderr
 
 
 TYPO = """# Typo Design

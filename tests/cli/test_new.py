@@ -135,6 +135,8 @@ def test_new_writes_into_a_new_folder_and_never_overwrites(tmp_path: Path) -> No
         (["Tags", "--repos", "flovyn-sever"], "did you mean 'flovyn-server'?"),
         (["Two\nLines"], "on one line"),
         (["   "], "on one line"),
+        (["Red\x1b[31m Tags"], "control characters"),
+        (["Title\x1b]0;pwned\x07"], "control characters"),
     ],
 )
 def test_new_refuses_bad_input_with_a_usage_error(tmp_path: Path, args: list[str], says: str) -> None:

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -683,3 +684,33 @@ def test_the_token_never_appears_in_an_error_even_when_the_server_echoes_it(serv
     result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
     assert result.exit_code == 1 and "401 Bad credentials" in result.stderr
     assert TOKEN not in result.output
+
+
+@pytest.mark.parametrize("wait", ["nan", "NaN", "inf"])
+def test_a_rate_limit_wait_that_is_not_a_finite_number_is_a_github_error(clock: FakeClock, wait: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"retry-after": wait, "x-ratelimit-reset": wait}, json={"message": "slow"})
+
+    pacing = Pacing(sleep=time.sleep, monotonic=clock.now, now=clock.now, max_wait=5)
+    transport = httpx.MockTransport(answer)
+    with (
+        GitHubClient("https://ghe.example/api/v3", TOKEN, pacing, transport=transport) as client,
+        pytest.raises(GitHubError),
+    ):
+        client.get_all("/repos/o/r/issues")
+
+
+def test_an_answer_of_an_unexpected_shape_is_a_diagnostic_not_a_traceback(server: FakeGitHub) -> None:
+    server.fail("POST", r"/repos/[^/]+/[^/]+/issues", 201, message="not an issue")  # 201, but no number or id
+    args = ["sync", "github", str(SCHEDULES), "--config", str(CONFIG), "--api-url", server.url, "--min-interval", "0"]
+    result = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "unexpected shape" in result.stderr and "[github]" in result.stderr
+
+
+def test_a_proxy_variable_httpx_cannot_use_is_named_as_such() -> None:
+    args = ["sync", "github", str(SCHEDULES), "--config", str(CONFIG), "--min-interval", "0"]
+    env = {"GITHUB_TOKEN": TOKEN, "HTTPS_PROXY": "ftp://user:pw@proxy.example"}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "HTTPS_PROXY" in result.stderr and "[github-client]" in result.stderr and ":pw@" not in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -222,3 +223,24 @@ def test_output_in_a_missing_folder_is_refused_before_planning(workdir: Path) ->
     assert result.exit_code == 1
     assert "does not exist" in result.stderr
     assert not out.parent.exists()
+
+
+def test_terminal_escapes_in_the_design_reach_no_cell(workdir: Path) -> None:
+    path = workdir / "design.md"
+    hostile = DESIGN.replace("# Widgets Design", "# Wid\x1b[2Jgets \x9b31m\x1b]0;title\x07 Design")
+    path.write_text(hostile, encoding="utf-8")
+    args = ["export", "jira", str(path), "--config", str(workdir / "repos.toml")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", result.stdout.replace("\r\n", "\n"))
+    assert "Wid\\x1b[2Jgets" in result.stdout
+
+
+@pytest.mark.parametrize("tracker", ["jira", "taskwarrior"])
+def test_output_that_is_the_config_is_refused_and_the_config_kept(workdir: Path, tracker: str) -> None:
+    config = workdir / "repos.toml"
+    before = config.read_bytes()
+    args = ["export", tracker, str(workdir / "design.md"), "--config", str(config), "-o", str(config)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "is the repo config" in result.stderr
+    assert config.read_bytes() == before

@@ -257,3 +257,16 @@ def test_pull_runs_as_a_process(env: Env) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert "[ledger:migration]" in done.stdout
+
+
+def test_a_symlinked_plan_is_refused_with_a_diagnostic_not_a_traceback(env: Env) -> None:
+    real = env.root / "real.md"
+    env.plan.rename(real)
+    env.plan.symlink_to(real)
+    env.task(env.uuid(MIG), "done")
+    before = real.read_text(encoding="utf-8")
+    args = ["pull", "taskwarrior", str(env.root / "design.md"), "--plan", str(env.plan)]
+    result = CliRunner().invoke(app, [*args, "--config", str(env.root / "repos.toml")], env=env.env)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "is a symlink" in result.stderr and "[plan-file]" in result.stderr
+    assert real.read_text(encoding="utf-8") == before and env.plan.is_symlink()

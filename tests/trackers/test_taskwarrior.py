@@ -486,3 +486,11 @@ def test_an_import_that_stores_nothing_is_an_error(workdir: Path) -> None:
     dry = Forgetful()
     assert sync_plan(plan, dry, dry_run=True).diagnostics == ()
     assert dry.calls == ["export"]  # a dry run only reads
+
+
+def test_a_control_character_in_a_title_does_not_break_the_next_sync(tw: Taskwarrior, workdir: Path) -> None:
+    # Taskwarrior 2.6 exports it raw inside a JSON string, which strict JSON refuses.
+    edit(workdir, "- `server/src/db.rs` - storage layer", "- `server/src/db.rs` - storage \x1b[31m layer\x07")
+    sync(tw, workdir)
+    out = sync(tw, workdir)
+    assert "0 added, 0 modified" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -302,9 +303,11 @@ def _retry_after(value: str | None, now: float) -> float | None:
 
 def _number(value: str | None) -> float | None:
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    # NaN compares false with every limit and then makes time.sleep raise: no number at all.
+    return None if number is not None and math.isnan(number) else number
 
 
 def _json(response: httpx.Response, method: str, path: str) -> Any:

@@ -126,7 +126,8 @@ def read_tasks(runner: TaskRunner) -> list[dict[str, Any]]:
     """Every task Taskwarrior holds (pending, completed and deleted), as `task export` gives them."""
     out = runner.run([*BASE_RC, *READ_RC, "export"])
     try:
-        tasks = json.loads(out or "[]")
+        # strict=False: Taskwarrior 2.6 writes a control character in a description raw, unescaped.
+        tasks = json.loads(out or "[]", strict=False)
     except ValueError as exc:
         raise TaskwarriorError(f"'task export' printed no JSON ({exc}); check the taskrc for json.* settings") from exc
     if not isinstance(tasks, list) or not all(isinstance(t, dict) and "uuid" in t for t in tasks):
