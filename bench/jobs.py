@@ -13,8 +13,22 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from common import compile_bytecode, has_jobs, machine, planner_at, print_table, ratio, time_commands
+from common import (
+    compile_bytecode,
+    has_jobs,
+    machine,
+    planner_at,
+    print_table,
+    ratio,
+    time_commands,
+    time_commands_cpu,
+)
 from gen import write_batch
+
+
+def _load() -> str:
+    """The load average now: on a shared machine the --jobs ratio means little without it."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
 
 def _jobs_rows(config: Path, designs: list[Path], out: Path, runs: int, cores: int) -> list[list[str]]:
@@ -25,12 +39,22 @@ def _jobs_rows(config: Path, designs: list[Path], out: Path, runs: int, cores: i
         cases[f"check {jobs}"] = [*planner, "check", *common, "--jobs", str(jobs)]
         # Each run replaces the same tree: every run after the first carries over the previous one, as in CI.
         cases[f"build {jobs}"] = [*planner, "build", *common, "--out", str(out / f"j{jobs}"), "--jobs", str(jobs)]
-    times = time_commands(cases, runs, cwd=out, warmup=0)
+    times = time_commands_cpu(cases, runs, cwd=out, warmup=0)
     rows = []
     for command in ("check", "build"):
-        one, many = times[f"{command} 1"], times[f"{command} {cores}"]
+        (one, one_cpu), (many, many_cpu) = times[f"{command} 1"], times[f"{command} {cores}"]
         rows.append(
-            [f"`planner {command}`", f"{len(designs):,}", f"{one:.2f} s", f"{many:.2f} s", ratio(many, one), "<= 0.65x"]
+            [
+                f"`planner {command}`",
+                f"{len(designs):,}",
+                f"{one:.2f} s",
+                f"{many:.2f} s",
+                ratio(many, one),
+                f"{one_cpu:.2f} s",
+                f"{many_cpu:.2f} s",
+                ratio(many_cpu, one_cpu),
+                "<= 0.65x",
+            ]
         )
     return rows
 
@@ -80,9 +104,21 @@ def main() -> None:
         if cores < 2:
             print("(one core: nothing to share out; the --jobs rows need two)\n")
         elif args.skip != "jobs":
+            load = _load()
             rows = _jobs_rows(config, designs[:n], Path(tmp), runs, cores)
-            headers = ["command", "designs", "--jobs 1", f"--jobs {cores} (default)", "ratio", "target"]
+            headers = [
+                "command",
+                "designs",
+                "--jobs 1",
+                f"--jobs {cores} (default)",
+                "ratio",
+                "CPU --jobs 1",
+                f"CPU --jobs {cores}",
+                "CPU ratio",
+                "target (wall)",
+            ]
             print_table(headers, rows)
+            print(f"load average before / after (1, 5, 15 min): {load} / {_load()}\n")
         if args.skip != "hook":
             rows = _precommit_rows(config, designs[:hook], Path(tmp), args.hook_runs or 1)
             print_table(["pre-commit: checking the staged designs", "median", "vs one check"], rows)
