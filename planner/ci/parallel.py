@@ -10,7 +10,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from planner.diagnostics import Diagnostic
+from planner.diagnostics import Diagnostic, Severity, strictened
 
 if TYPE_CHECKING:
     from planner.config import Config
@@ -146,9 +146,11 @@ class CheckedDesign:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def check_design(path: str, config: Config, *, allow_unapproved: bool, strict: bool, max_bytes: int) -> CheckedDesign:
-    """Plan one design and keep only what `check` reports."""
+def check_design(path: str, config: Config, *, unapproved: Severity, strict: bool, max_bytes: int) -> CheckedDesign:
+    """Plan one design and keep only what `check` reports: a design not Approved reported as `unapproved`
+    says, then with `strict` every warning an error (after sorting, as check has always listed them)."""
     from planner.plan import plan_design
 
-    plan = plan_design(path, config, allow_unapproved=allow_unapproved, strict=strict, max_bytes=max_bytes)
-    return CheckedDesign(plan.design.path, plan.diagnostic_values())
+    plan = plan_design(path, config, unapproved=unapproved, max_bytes=max_bytes)
+    found = plan.diagnostic_values()
+    return CheckedDesign(plan.design.path, strictened(found) if strict else found)
