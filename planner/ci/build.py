@@ -130,7 +130,9 @@ def build_plans(
     options = _Options(config, config_path, strict, max_bytes, probe, prev, current, out)
     # Each worker plans and renders: what comes back is texts and counts, never a plan (memory stays flat).
     built = list(ordered_map(partial(_build_one, options=options), ordered, jobs, on_design))
-    clashes = collisions([(b.path, b.feature, f"{b.slug}/") for b in built if b.files is not None])
+    clashes: dict[str, list[Diagnostic]] = {}
+    for found in collisions([(b.path, b.feature, f"{b.slug}/") for b in built if b.files is not None]):
+        clashes.setdefault(found.path, []).append(found)
 
     reports: list[DesignReport] = []
     files: dict[str, str] = {}
@@ -140,7 +142,7 @@ def build_plans(
             # A draft is work in progress: what is wrong with it is for `planner check`, not for the build.
             leftovers.append((one.report(SKIPPED, None, ()), True))
             continue
-        clash = [d for d in clashes if d.path == one.path]
+        clash = clashes.get(one.path, [])
         if one.files is not None and not clash:
             files.update({f"{one.slug}/{name}": text for name, text in one.files.items()})
             reports.append(one.report(PLANNED, one.slug, one.diagnostics))
