@@ -3,6 +3,7 @@
 
 python bench/jobs.py             # 1,000 designs, 3 runs; then the pre-commit rows over 100
 python bench/jobs.py --quick     # 40 designs, 1 run: proves the bench still works
+python bench/jobs.py --skip hook --before /tmp/before   # the --jobs rows of another tree too, interleaved
 """
 
 from __future__ import annotations
@@ -13,25 +14,54 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from common import compile_bytecode, has_jobs, machine, planner_at, print_table, ratio, time_commands
+from common import (
+    compile_bytecode,
+    has_jobs,
+    machine,
+    planner_at,
+    print_table,
+    ratio,
+    time_commands,
+    time_commands_cpu,
+)
 from gen import write_batch
 
 
-def _jobs_rows(config: Path, designs: list[Path], out: Path, runs: int, cores: int) -> list[list[str]]:
-    planner = planner_at(None)
+def _load() -> str:
+    """The load average now: on a shared machine the --jobs ratio means little without it."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
+def _jobs_rows(
+    config: Path, designs: list[Path], out: Path, runs: int, cores: int, before: Path | None
+) -> list[list[str]]:
+    sides = {"after": planner_at(None), **({"before": planner_at(before)} if before else {})}
     common = ["--config", str(config), *map(str, designs)]
     cases = {}
-    for jobs in (1, cores):
-        cases[f"check {jobs}"] = [*planner, "check", *common, "--jobs", str(jobs)]
-        # Each run replaces the same tree: every run after the first carries over the previous one, as in CI.
-        cases[f"build {jobs}"] = [*planner, "build", *common, "--out", str(out / f"j{jobs}"), "--jobs", str(jobs)]
-    times = time_commands(cases, runs, cwd=out, warmup=0)
+    for side, planner in sides.items():
+        for jobs in (1, cores):
+            cases[f"{side} check {jobs}"] = [*planner, "check", *common, "--jobs", str(jobs)]
+            # Each run replaces the same tree: every run after the first carries over the previous one, as in CI.
+            tree = str(out / f"{side}-j{jobs}")
+            cases[f"{side} build {jobs}"] = [*planner, "build", *common, "--out", tree, "--jobs", str(jobs)]
+    times = time_commands_cpu(cases, runs, cwd=out, warmup=0)
     rows = []
     for command in ("check", "build"):
-        one, many = times[f"{command} 1"], times[f"{command} {cores}"]
-        rows.append(
-            [f"`planner {command}`", f"{len(designs):,}", f"{one:.2f} s", f"{many:.2f} s", ratio(many, one), "<= 0.65x"]
-        )
+        for side in sides:
+            (one, one_cpu), (many, many_cpu) = times[f"{side} {command} 1"], times[f"{side} {command} {cores}"]
+            rows.append(
+                [
+                    f"`planner {command}`" if len(sides) == 1 else f"{side}: `planner {command}`",
+                    f"{len(designs):,}",
+                    f"{one:.2f} s",
+                    f"{many:.2f} s",
+                    ratio(many, one),
+                    f"{one_cpu:.2f} s",
+                    f"{many_cpu:.2f} s",
+                    ratio(many_cpu, one_cpu),
+                    "<= 0.65x",
+                ]
+            )
     return rows
 
 
@@ -66,13 +96,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None, help="timed runs per case (default 3)")
     parser.add_argument("--hook-runs", type=int, default=None, help="timed runs of the pre-commit rows (default 1)")
     parser.add_argument("--skip", choices=["jobs", "hook"], default=None, help="leave out one of the two tables")
+    parser.add_argument("--before", type=Path, default=None, help="also time another source tree, interleaved")
     args = parser.parse_args()
     n = args.n or (40 if args.quick else 1_000)
     hook = args.hook or (10 if args.quick else 100)
     runs = args.runs or (1 if args.quick else 3)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
-    compile_bytecode()
+    compile_bytecode(args.before)
     print(f"machine: {machine()}")
     print(f"runs per case: {runs} (median), interleaved; every case a new process\n")
     with tempfile.TemporaryDirectory(prefix="planner-jobs-") as tmp:
@@ -80,9 +111,21 @@ def main() -> None:
         if cores < 2:
             print("(one core: nothing to share out; the --jobs rows need two)\n")
         elif args.skip != "jobs":
-            rows = _jobs_rows(config, designs[:n], Path(tmp), runs, cores)
-            headers = ["command", "designs", "--jobs 1", f"--jobs {cores} (default)", "ratio", "target"]
+            load = _load()
+            rows = _jobs_rows(config, designs[:n], Path(tmp), runs, cores, args.before)
+            headers = [
+                "command",
+                "designs",
+                "--jobs 1",
+                f"--jobs {cores} (default)",
+                "ratio",
+                "CPU --jobs 1",
+                f"CPU --jobs {cores}",
+                "CPU ratio",
+                "target (wall)",
+            ]
             print_table(headers, rows)
+            print(f"load average before / after (1, 5, 15 min): {load} / {_load()}\n")
         if args.skip != "hook":
             rows = _precommit_rows(config, designs[:hook], Path(tmp), args.hook_runs or 1)
             print_table(["pre-commit: checking the staged designs", "median", "vs one check"], rows)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from planner import __version__
-from planner.ci.batch import collisions, feature_slug, output_text, plan_many
+from planner.ci.batch import collisions, feature_slug, output_text
 from planner.ci.outcome import FAILED, GONE, PLANNED, SKIPPED, Build, DesignReport, Outcome
+from planner.ci.parallel import ordered_map
 from planner.ci.paths import relative_to, seen_from
 from planner.ci.provenance import GitProbe, with_provenance
 from planner.ci.summary import design_table
 from planner.ci.tree import BUILD_MARKER
 from planner.config import Config
 from planner.design import MAX_DESIGN_BYTES
-from planner.diagnostics import Diagnostic, Severity, sort_diagnostics, warning
+from planner.diagnostics import Diagnostic, Severity, displayable, sort_diagnostics, warning
 from planner.files import GENERATED_MARKER, read_inside
 from planner.plan import Plan
 
@@ -91,7 +94,7 @@ def _read_previous(previous: Path | None) -> _Previous:
     return _Previous(previous, folders, features, tuple(problems))
 
 
-def _source(prev: _Previous, path: str, slug: str, current: set[str]) -> str | None:
+def _source(prev: _Previous, path: str, slug: str, current: AbstractSet[str]) -> str | None:
     """The folder whose progress a planned design carries over: the one the previous index recorded for
     it, else its feature's folder when no design still in the batch owns that one."""
     if path in prev.folders:
@@ -118,40 +121,33 @@ def build_plans(
     will replace: the folder of a design that fails, is no longer approved or is gone is kept unless `prune`
     (then listed). Given `out`, the folder the tree goes to, each plan records its paths from its own folder."""
     ordered = sorted(set(paths))
-    planned = plan_many(ordered, config, strict=strict, max_bytes=max_bytes, on_design=on_design, jobs=jobs)
     if probe is not None:
-        probe.lookup_many([Path(p) for p, plan in planned if plan.ok])  # one git call per checkout, not per design
-    # Reported by the path as shown (a file name that is not UTF-8 shows U+FFFD); read by the real one.
-    real = {plan.design.path: path for path, plan in planned}
-    plans = [(plan.design.path, plan) for _, plan in planned]
-    slugs = {path: feature_slug(plan.design.feature, Path(path).stem) for path, plan in plans}
-    clashes = collisions([(p, plan.design.feature, f"{slugs[p]}/") for p, plan in plans if plan.ok])
+        # One git call per checkout, not per design; made before the workers fork, so they share its answers.
+        probe.lookup_many([Path(p) for p in ordered])
     prev = _read_previous(previous)
-    current = set(real)
+    # Reported by the path as shown (a file name that is not UTF-8 shows U+FFFD); read by the real one.
+    current = frozenset(displayable(p) for p in ordered)
+    options = _Options(config, config_path, strict, max_bytes, probe, prev, current, out)
+    # Each worker plans and renders: what comes back is texts and counts, never a plan (memory stays flat).
+    built = list(ordered_map(partial(_build_one, options=options), ordered, jobs, on_design))
+    clashes: dict[str, list[Diagnostic]] = {}
+    for found in collisions([(b.path, b.feature, f"{b.slug}/") for b in built if b.files is not None]):
+        clashes.setdefault(found.path, []).append(found)
 
     reports: list[DesignReport] = []
     files: dict[str, str] = {}
     leftovers: list[tuple[DesignReport, bool]] = []  # (report, droppable by prune), kept after all writes
-    for path, plan in plans:
-        found = plan.diagnostic_values()
-        if any(d.code == "not-approved" and d.severity is Severity.ERROR for d in found):
+    for one in built:
+        if one.skipped:
             # A draft is work in progress: what is wrong with it is for `planner check`, not for the build.
-            leftovers.append((_report(path, plan, SKIPPED, None, ()), True))
+            leftovers.append((one.report(SKIPPED, None, ()), True))
             continue
-        clash = [d for d in clashes if d.path == path]
-        if plan.ok and not clash:
-            slug = slugs[path]
-            seen, config_seen = plan, config_path
-            if out is not None:
-                # Links and recorded paths from the plan's own folder, OUT/<feature>/ (see planner.ci.paths).
-                seen, config_seen = seen_from(plan, out / slug), relative_to(config.path, out / slug)
-            shown = with_provenance(seen, Path(real[path]), config_seen, config.sha256, probe)
-            folder = _source(prev, path, slug, current)
-            written = plan_files(shown, previous, folder) if folder else plan_files(shown, None)
-            files.update({f"{slug}/{name}": text for name, text in written.items()})
-            reports.append(_report(path, plan, PLANNED, slug, found))
+        clash = clashes.get(one.path, [])
+        if one.files is not None and not clash:
+            files.update({f"{one.slug}/{name}": text for name, text in one.files.items()})
+            reports.append(one.report(PLANNED, one.slug, one.diagnostics))
             continue
-        leftovers.append((_report(path, plan, FAILED, None, (*found, *clash)), False))
+        leftovers.append((one.report(FAILED, None, (*one.diagnostics, *clash)), False))
     for path in sorted(set(prev.folders) - current):
         gone = DesignReport(path, prev.features[path], None, GONE, None)
         leftovers.append((gone, True))
@@ -171,6 +167,74 @@ def build_plans(
     return Build(build.designs, files, tuple(sorted(pruned)), prev.problems)
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What building one design needs beside its path: one value, inherited by each forked worker."""
+
+    config: Config
+    config_path: str
+    strict: bool
+    max_bytes: int
+    probe: GitProbe | None
+    prev: _Previous
+    current: frozenset[str]
+    out: Path | None
+
+
+@dataclass(frozen=True)
+class _Built:
+    """One design planned, with its folder's files when it planned cleanly: all a build keeps of it."""
+
+    path: str
+    feature: str
+    status: str | None
+    repos: int
+    tasks: int
+    diagnostics: tuple[Diagnostic, ...]
+    slug: str
+    # None when the plan does not stand (errors, or not approved).
+    files: Mapping[str, str] | None
+
+    @property
+    def skipped(self) -> bool:
+        return any(d.code == "not-approved" and d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def report(self, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic]) -> DesignReport:
+        return DesignReport(
+            self.path, self.feature, self.status, outcome, directory, self.repos, self.tasks, tuple(found)
+        )
+
+
+def _build_one(path: str, options: _Options) -> _Built:
+    """Plan one design and, when it stands, render its folder's files (run in a worker)."""
+    from planner.plan import plan_design
+
+    plan = plan_design(path, options.config, strict=options.strict, max_bytes=options.max_bytes)
+    shown = plan.design.path
+    slug = feature_slug(plan.design.feature, Path(shown).stem)
+    return _Built(
+        path=shown,
+        feature=plan.design.feature,
+        status=plan.design.status,
+        repos=len(plan.repos),
+        tasks=sum(len(r.tasks) for r in plan.repos),
+        diagnostics=plan.diagnostic_values(),
+        slug=slug,
+        files=_render(plan, path, slug, options) if plan.ok else None,
+    )
+
+
+def _render(plan: Plan, real: str, slug: str, options: _Options) -> dict[str, str]:
+    """A planned design's folder: its provenance recorded, progress carried over from the folder it replaces."""
+    seen, config_seen = plan, options.config_path
+    if options.out is not None:
+        # Links and recorded paths from the plan's own folder, OUT/<feature>/ (see planner.ci.paths).
+        seen, config_seen = seen_from(plan, options.out / slug), relative_to(options.config.path, options.out / slug)
+    shown = with_provenance(seen, Path(real), config_seen, options.config.sha256, options.probe)
+    folder = _source(options.prev, plan.design.path, slug, options.current)
+    return plan_files(shown, options.prev.root, folder) if folder else plan_files(shown, None)
+
+
 def _kept(report: DesignReport, folder: str | None) -> DesignReport:
     return DesignReport(
         report.path,
@@ -182,21 +246,6 @@ def _kept(report: DesignReport, folder: str | None) -> DesignReport:
         report.tasks,
         report.diagnostics,
         kept_previous=True,
-    )
-
-
-def _report(
-    path: str, plan: Plan, outcome: Outcome, directory: str | None, found: Sequence[Diagnostic]
-) -> DesignReport:
-    return DesignReport(
-        path=path,
-        feature=plan.design.feature,
-        status=plan.design.status,
-        outcome=outcome,
-        directory=directory,
-        repos=len(plan.repos),
-        tasks=sum(len(r.tasks) for r in plan.repos),
-        diagnostics=tuple(found),
     )
 
 

@@ -29,7 +29,7 @@ from planner.cli.common import (
     load_config_or_exit,
     print_diagnostics,
 )
-from planner.diagnostics import Diagnostic, Severity, has_errors, note, strictened
+from planner.diagnostics import Diagnostic, Severity, has_errors
 
 __all__ = ["check", "graph", "plan", "schema"]
 
@@ -86,22 +86,6 @@ def plan(
     )
 
 
-# `check` reads a design as a linter: not being Approved yet is what a draft is, so it is noted, not failed.
-_PLANNED_ANYWAY = "; planned anyway (--allow-unapproved)"
-_NOT_YET = "; `plan` and `build` wait for '**Status:** Approved' (check --require-approved makes this an error)"
-
-
-def _lint(found: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:
-    """A design's diagnostics as `check` reports them: the not-approved warning as a note, then --strict."""
-    linted = [
-        note(d.code, d.message.replace(_PLANNED_ANYWAY, _NOT_YET), d.path, d.line)
-        if d.code == "not-approved" and d.severity is Severity.WARNING
-        else d
-        for d in found
-    ]
-    return list(strictened(linted)) if strict else linted
-
-
 def _summary(designs: int, found: Iterable[Diagnostic]) -> str:
     counts = {s: 0 for s in Severity}
     for d in found:
@@ -156,19 +140,21 @@ def check(
         paths = [p for p in paths if not is_generated(Path(p))]
     cfg = load_config_or_exit(config)
     limit = max_bytes or MAX_DESIGN_BYTES
-    work = partial(check_design, config=cfg, allow_unapproved=not require_approved, strict=False, max_bytes=limit)
+    # A linter: a design not Approved yet is what a draft is, so it is noted, not failed (plan and build refuse it).
+    gate = Severity.ERROR if require_approved else Severity.NOTE
+    work = partial(check_design, config=cfg, unapproved=gate, strict=strict, max_bytes=limit)
     with progress(len(paths), "checking") as advance:
         # Each design's diagnostics, not its plan: a check of thousands of designs stays small.
-        results = [(r, _lint(r.diagnostics, strict)) for r in ordered_map(work, paths, jobs_or_cores(jobs), advance)]
-    found = [*problems, *(d for _, linted in results for d in linted)]
+        results = list(ordered_map(work, paths, jobs_or_cores(jobs), advance))
+    found = [*problems, *(d for r in results for d in r.diagnostics)]
     if fmt == "json":
         report = [
             {
                 "path": r.path,
-                "ok": not has_errors(linted),
-                "diagnostics": [{**d.__dict__, "severity": d.severity.value} for d in linted],
+                "ok": not has_errors(r.diagnostics),
+                "diagnostics": [{**d.__dict__, "severity": d.severity.value} for d in r.diagnostics],
             }
-            for r, linted in results
+            for r in results
         ]
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         print_diagnostics(problems)  # a folder without designs has no entry in the report: say so on stderr

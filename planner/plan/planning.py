@@ -7,7 +7,7 @@ from pathlib import Path
 
 from planner.config import Config, load_config
 from planner.design import MAX_DESIGN_BYTES, DesignDoc, load_design
-from planner.diagnostics import Diagnostic, displayable, error, sort_diagnostics, strictened, warning
+from planner.diagnostics import Diagnostic, Severity, displayable, error, note, sort_diagnostics, strictened, warning
 from planner.graph import plan_order
 from planner.plan.model import (
     ContextModel,
@@ -55,8 +55,10 @@ def plan_design(
     allow_unapproved: bool = False,
     strict: bool = False,
     max_bytes: int = MAX_DESIGN_BYTES,
+    unapproved: Severity | None = None,
 ) -> Plan:
-    """Read a design and plan it. Problems are the plan's diagnostics; `plan.ok` says whether it stands."""
+    """Read a design and plan it. Problems are the plan's diagnostics; `plan.ok` says whether it stands.
+    `unapproved` says how a design not Approved is reported (see build_plan)."""
     shown = displayable(str(path))  # a file name that is not valid UTF-8 is shown with U+FFFD
     if not isinstance(config, Config):
         loaded, config_problems = load_config(config)
@@ -66,7 +68,7 @@ def plan_design(
     doc, problems = load_design(path, display=shown, max_bytes=max_bytes)
     if doc is None:
         return _empty_plan(shown, problems, strict)
-    return build_plan(doc, config, problems, allow_unapproved=allow_unapproved, strict=strict)
+    return build_plan(doc, config, problems, allow_unapproved=allow_unapproved, strict=strict, unapproved=unapproved)
 
 
 def build_plan(
@@ -76,10 +78,14 @@ def build_plan(
     *,
     allow_unapproved: bool = False,
     strict: bool = False,
+    unapproved: Severity | None = None,
 ) -> Plan:
-    """Resolve a parsed design through the config, order its repos and derive their tasks."""
+    """Resolve a parsed design through the config, order its repos and derive their tasks. A design not
+    Approved is an error (refused), a warning (`allow_unapproved`: planned anyway) or, given `unapproved`,
+    reported with that severity (a note: `check` linting a draft)."""
     found = list(diagnostics)
-    found += _status_gate(doc, allow_unapproved)
+    gate = unapproved if unapproved is not None else Severity.WARNING if allow_unapproved else Severity.ERROR
+    found += _status_gate(doc, gate)
     checked, repo_problems = resolve_repos(doc, config)
     found += repo_problems
 
@@ -140,11 +146,17 @@ def build_plan(
     )
 
 
-def _status_gate(doc: DesignDoc, allow_unapproved: bool) -> list[Diagnostic]:
+def _status_gate(doc: DesignDoc, severity: Severity) -> list[Diagnostic]:
     if doc.approved:
         return []
     what = f"status is '{doc.status}'" if doc.status else "no **Status:** line"
-    if allow_unapproved:
+    if severity is Severity.NOTE:
+        # `check` reads a design as a linter: not being Approved yet is what a draft is.
+        message = (
+            f"{what}; `plan` and `build` wait for '**Status:** Approved' (check --require-approved makes this an error)"
+        )
+        return [note("not-approved", message, doc.path, doc.status_line)]
+    if severity is Severity.WARNING:
         return [warning("not-approved", f"{what}; planned anyway (--allow-unapproved)", doc.path, doc.status_line)]
     return [
         error(

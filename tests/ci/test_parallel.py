@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import weakref
 from collections.abc import Generator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,10 +21,12 @@ from hypothesis import strategies as st
 from project import EXAMPLE_CONFIG
 from typer.testing import CliRunner
 
+from planner.bulk import bulk_mode
 from planner.ci.build import build_plans
 from planner.ci.parallel import MIN_PER_PROCESS, default_jobs, ordered_map
 from planner.cli import app
 from planner.config import load_config
+from planner.plan import Plan
 
 # Enough designs that two processes really share them out (each gets more than MIN_PER_PROCESS).
 REPOS = ("flovyn-server", "sdk-rust", "sdk-python", "flovyn-app", "sdk-kotlin")
@@ -140,6 +146,29 @@ def test_a_caller_that_stops_reading_stops_the_pool() -> None:
     results.close()  # shuts the pool down, dropping the chunks not started; must not hang
 
 
+class Node:
+    """An object in a reference cycle, as a plan's models and graphs make."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def cyclic(alive: list[weakref.ref[Node]], n: int) -> int:
+    node = Node()
+    alive.append(weakref.ref(node))
+    return n
+
+
+def test_with_the_collector_paused_each_items_cycles_are_freed_as_the_batch_goes() -> None:
+    alive: list[weakref.ref[Node]] = []
+    with bulk_mode():  # as the CLI runs
+        for n in ordered_map(partial(cyclic, alive), list(range(50)), 1):
+            # Every earlier item's cycle is gone by the time the next result comes: memory stays flat.
+            assert sum(ref() is not None for ref in alive[:n]) == 0
+        assert not gc.isenabled()
+    assert len(alive) == 50
+
+
 def test_default_jobs_is_the_cores_this_process_may_use() -> None:
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert default_jobs() == expected
@@ -184,6 +213,9 @@ def test_build_plans_reports_the_same_progress_and_build_for_any_jobs(project: P
         ("check", "designs", "--format", "json"),
         ("check", "designs", "--format", "github"),
         ("check", "designs", "--allow-unapproved", "--max-bytes", "900"),
+        ("check", "designs", "--require-approved", "--format", "json"),
+        ("check", "designs", "--strict", "--require-approved", "--format", "github"),
+        ("check", "designs", "--quiet"),
     ],
 )
 def test_check_prints_the_same_report_and_exit_code_for_any_jobs(project: Path, args: tuple[str, ...]) -> None:
@@ -201,7 +233,7 @@ def test_check_of_clean_designs_exits_0_for_any_jobs(project: Path) -> None:
 
 
 def test_build_writes_the_same_tree_and_reports_the_same_for_any_jobs(project: Path) -> None:
-    twin = project.parent / "twin"
+    twin = project.parent / f"{project.name}-twin"
     shutil.copytree(project, twin)
     outcomes = {}
     for jobs, folder in (("1", project), ("2", twin)):
@@ -225,6 +257,67 @@ def test_build_writes_the_same_tree_and_reports_the_same_for_any_jobs(project: P
     assert drift[0] == 2 and "index.json" in drift[1]
     assert (clean[0], same[0], same[1]) == (0, 0, "")
     assert "- [x]" in tree["retry-budgets/plan.md"].decode()
+
+
+@pytest.mark.parametrize(
+    "args", [("--strict",), ("--prune",), ("--format", "github"), ("--max-bytes", "900"), ("--check", "--prune")]
+)
+def test_build_options_give_the_same_tree_and_report_for_any_jobs(project: Path, args: tuple[str, ...]) -> None:
+    assert run(project, "build", "designs", "--out", "out", "--jobs", "1")[0] == 1
+    for name in ("03-payload-limits.md", "05-tenant-quotas.md"):
+        (project / "designs" / name).unlink()  # gone: their folders are kept, or dropped by --prune
+    twin = project.parent / f"{project.name}-twin"
+    shutil.copytree(project, twin)
+    one = run(project, "build", "designs", "--out", "out", *args, "--jobs", "1")
+    two = run(twin, "build", "designs", "--out", "out", *args, "--jobs", "2")
+    assert one == two and one[0] in (1, 2)
+    assert snapshot(project / "out") == snapshot(twin / "out")
+
+
+def test_in_git_every_process_records_the_same_commit_and_dirtiness(project: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    for args in (["init", "-q"], ["add", "designs", "config"], ["commit", "-q", "-m", "designs"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", *args], cwd=project, env=env, check=True)
+    edited = project / "designs" / "02-retry-budgets.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    twin = project.parent / f"{project.name}-twin"
+    shutil.copytree(project, twin)
+    assert run(project, "build", "designs", "--out", "out", "--jobs", "1") == run(
+        twin, "build", "designs", "--out", "out", "--jobs", "2"
+    )
+    tree = snapshot(project / "out")
+    assert tree == snapshot(twin / "out")
+    dirty = {
+        name.split("/")[0]: json.loads(text)["provenance"]["git_dirty"]
+        for name, text in tree.items()
+        if name.endswith("/plan.json")
+    }
+    assert dirty["retry-budgets"] is True and dirty["quiet-hours"] is False
+    assert sorted(name for name, flag in dirty.items() if flag) == ["retry-budgets"]
+
+
+def test_what_a_build_worker_returns_is_texts_and_counts_never_a_plan(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.ci.build as build
+
+    returned: list[object] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
+        for result in ordered_map(*args, **kwargs):
+            returned.append(result)
+            yield result
+
+    monkeypatch.setattr(build, "ordered_map", recording)
+    config, problems = load_config(project / "config" / "repos.toml")
+    assert config is not None, problems
+    paths = sorted(str(p) for p in (project / "designs").glob("*.md"))
+    result = build_plans(paths, config, config_path="config/repos.toml", jobs=2)
+    assert len(returned) == len(paths)
+    for one in returned:
+        assert not any(isinstance(value, Plan) for value in vars(one).values())
+    planned = {f"{r.directory}/{name}" for r in result.designs if r.directory for name in ("plan.md", "plan.json")}
+    assert planned <= set(result.files)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
