@@ -478,3 +478,23 @@ def test_a_fifo_as_config_is_read_when_written_to_and_empty_when_not(tmp_path: P
     shell = f"{shlex.join(args[:-1])} <(cat {shlex.quote(str(EXAMPLE_CONFIG))})"
     done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and "flovyn-server" in done.stdout, done.stderr
+
+
+def test_a_big_org_config_over_5_mib_is_read(tmp_path: Path) -> None:
+    # A config of 20,000 repos is about 6 MiB (bench/scale.py): the read limit is for endless streams only.
+    big = tmp_path / "repos.toml"
+    big.write_text(EXAMPLE_CONFIG.read_text() + ("# " + "x" * 98 + "\n") * 60_000)
+    assert big.stat().st_size > 5 * 1024 * 1024
+    config, diagnostics = load_config(big)
+    assert config is not None, diagnostics
+
+
+def test_a_config_over_the_read_limit_is_an_error_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.config.load as load
+
+    monkeypatch.setattr(load, "_MAX_CONFIG_BYTES", 1000)
+    path = tmp_path / "repos.toml"
+    path.write_text(EXAMPLE_CONFIG.read_text() + "#" * 1000)
+    config, diagnostics = load_config(path)
+    assert config is None
+    assert f"{path} is over the 1,000-byte limit" in only(diagnostics, "config-read").message
