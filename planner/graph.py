@@ -104,8 +104,7 @@ def plan_order(graph: nx.DiGraph, selected: Collection[str]) -> Ordering:
     if unknown:
         raise DependencyError(f"unknown repo(s): {', '.join(unknown)}")
     # Only the selection and its ancestors bear on the order: a cycle elsewhere in the config does not.
-    # A copy, not a view: every later walk would otherwise filter each adjacency again.
-    upstream_part = graph.subgraph(set().union(*nx.bfs_layers(graph.reverse(copy=False), sorted(chosen)))).copy()
+    upstream_part = _upstream_part(graph, set().union(*nx.bfs_layers(graph.reverse(copy=False), sorted(chosen))))
     try:
         nearest = _nearest_selected_upstream(upstream_part, chosen)
     except nx.NetworkXUnfeasible:
@@ -126,6 +125,17 @@ def plan_order(graph: nx.DiGraph, selected: Collection[str]) -> Ordering:
         upstream={name: tuple(sorted(nearest[name])) for name in sorted(chosen)},
         wave_of=dict(sorted(wave_of.items())),
     )
+
+
+def _upstream_part(graph: nx.DiGraph, keep: set[str]) -> nx.DiGraph:
+    """The subgraph of `keep`, a set closed under predecessors, as a graph of its own in the graph's order."""
+    # The nodes and edges of graph.subgraph(keep).copy(), always in the graph's order, at half the cost on a
+    # big org: a view filters every node and adjacency it copies, while the edges into `keep` come only from
+    # `keep`, so one test per edge does.
+    part = nx.DiGraph()
+    part.add_nodes_from(node for node in graph if node in keep)
+    part.add_edges_from((dep, name) for dep, name in graph.edges if name in keep)
+    return part
 
 
 def _nearest_selected_upstream(dag: nx.DiGraph, chosen: set[str]) -> dict[str, frozenset[str]]:

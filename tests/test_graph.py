@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 from project import EXAMPLE_CONFIG
 
 from planner.config import Config, RepoConfig, load_config
-from planner.graph import DependencyError, Ordering, find_cycles, format_cycle, plan_order
+from planner.graph import (
+    DependencyError,
+    Ordering,
+    _upstream_part,
+    dependency_graph,
+    find_cycles,
+    format_cycle,
+    plan_order,
+)
 from planner.render.graph import render_graph
 
 EXAMPLE = EXAMPLE_CONFIG
@@ -349,3 +357,16 @@ def test_every_named_cycle_is_a_cycle_of_the_config(deps: dict[str, list[str]], 
             plan_order(graph, list(graph))
     else:
         assert sorted(plan_order(graph, list(graph)).order) == sorted(graph)
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(NAMES), st.lists(st.sampled_from(NAMES), max_size=3)), st.data())
+def test_the_upstream_part_is_the_subgraph_in_graph_order(deps: dict[str, list[str]], data: st.DataObject) -> None:
+    graph = dependency_graph({name: deps.get(name, []) for name in NAMES})
+    chosen = data.draw(st.sets(st.sampled_from(NAMES), min_size=1))
+    keep = set().union(*nx.bfs_layers(graph.reverse(copy=False), sorted(chosen)))
+    part, expected = _upstream_part(graph, keep), graph.subgraph(keep).copy()
+    assert set(part.nodes) == set(expected.nodes) and set(part.edges) == set(expected.edges)
+    # In the graph's own (sorted) order, whatever the set's: a view of a small subset iterates the set.
+    assert list(part.nodes) == [n for n in graph if n in keep]
+    assert list(part.edges) == [(u, v) for u, v in graph.edges if v in keep]
