@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -74,6 +75,16 @@ def displayable(text: str) -> str:
 def one_line(text: str) -> str:
     """Text safe to print as (part of) one line: control characters and line separators escaped."""
     return displayable(text).translate(_CONTROL)
+
+
+# In JSON, the characters `printable` would show as `\xNN` (not a JSON escape) are written as `\uNNNN`, so a
+# JSON text stays valid JSON through `printable`, and carries no live terminal control (U+009B is CSI).
+_JSON_CONTROL = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
+
+
+def json_text(data: object, *, indent: int | None = 2, sort_keys: bool = False) -> str:
+    """`data` as JSON, non-ASCII text kept as it is except the control characters (all escaped)."""
+    return json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False).translate(_JSON_CONTROL)
 
 
 def printable(text: str) -> str:

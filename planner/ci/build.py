@@ -20,7 +20,7 @@ from planner.ci.summary import design_table
 from planner.ci.tree import BUILD_MARKER
 from planner.config import Config
 from planner.design import MAX_DESIGN_BYTES
-from planner.diagnostics import Diagnostic, Severity, displayable, sort_diagnostics, warning
+from planner.diagnostics import Diagnostic, Severity, displayable, json_text, sort_diagnostics, warning
 from planner.files import GENERATED_MARKER, read_inside
 from planner.plan import Plan
 
@@ -283,7 +283,7 @@ def index_json(build: Build) -> str:
             for d in build.designs
         ],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data) + "\n"
 
 
 def index_markdown(build: Build) -> str:

@@ -29,7 +29,7 @@ from planner.cli.common import (
     load_config_or_exit,
     print_diagnostics,
 )
-from planner.diagnostics import Diagnostic, Severity, has_errors
+from planner.diagnostics import Diagnostic, Severity, has_errors, json_text
 
 __all__ = ["check", "graph", "plan", "schema"]
 
@@ -156,7 +156,7 @@ def check(
             }
             for r in results
         ]
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        typer.echo(json_text(report))
         print_diagnostics(problems)  # a folder without designs has no entry in the report: say so on stderr
     else:
         shown = [d for d in found if d.severity is Severity.ERROR] if quiet else found

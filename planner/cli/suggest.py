@@ -21,7 +21,7 @@ from planner.cli.common import (
     load_config_or_exit,
     print_diagnostics,
 )
-from planner.diagnostics import Diagnostic, error, one_line, printable
+from planner.diagnostics import Diagnostic, error, json_text, one_line, printable
 
 if TYPE_CHECKING:
     from planner.config import Config
@@ -125,7 +125,7 @@ def _suggest(
                 continue
             typer.echo(f"{one_line(path)}: inserted {', '.join(sections)}", err=True)
     if fmt == "json":
-        typer.echo(json.dumps(REPORT.dump_python(found, mode="json"), indent=2, ensure_ascii=False))
+        typer.echo(json_text(REPORT.dump_python(found, mode="json")))
     else:
         typer.echo(printable("\n".join(reports)), nl=False)
     _finish(problems)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel
 
+from planner.diagnostics import json_text
 from planner.plan import Plan
 
 __all__ = ["render"]
@@ -24,4 +24,4 @@ def _plain(value: Any) -> Any:
 def render(plan: Plan) -> str:
     # Not plan.model_dump: that builds pydantic's serializers for all 13 plan models on a cold start, for a
     # tree of plain values (tests/render/test_json_render.py holds the two to the same output).
-    return json.dumps(_plain(plan), indent=2, ensure_ascii=False) + "\n"
+    return json_text(_plain(plan)) + "\n"

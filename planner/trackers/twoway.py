@@ -15,7 +15,7 @@ from typing import Literal, get_args
 
 from planner.ci.progress import BLANK, DONE, NOT_PLANNED, read_progress, set_boxes
 from planner.ci.progress import box_state as progress_box_state
-from planner.diagnostics import Diagnostic, error
+from planner.diagnostics import Diagnostic, error, json_text
 from planner.errors import PlannerError
 from planner.files import write_atomic
 from planner.render.markdown import encode_id
@@ -172,7 +172,7 @@ def write_base(path: Path, tracker: str, states: Mapping[str, State]) -> bool:
     data = _read(path)
     data["version"] = BASE_VERSION
     data[tracker] = dict(sorted(states.items()))
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json_text(data, sort_keys=True) + "\n"
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     write_atomic(path, text)

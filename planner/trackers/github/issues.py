@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from planner.config import Config
-from planner.diagnostics import Diagnostic, error, warning
+from planner.diagnostics import Diagnostic, error, json_text, warning
 from planner.plan import DesignInfo, Plan, RepoPlan, Task
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
 from planner.trackers.identity import identity
@@ -215,4 +214,4 @@ def config_line(config: Config, repo: str) -> int:
 
 def render_export(specs: tuple[IssueSpec, ...]) -> str:
     """The issues as a JSON list, in plan order: what `sync` would create, for `gh api --input` or other tools."""
-    return json.dumps([spec.export() for spec in specs], indent=2, ensure_ascii=False) + "\n"
+    return json_text([spec.export() for spec in specs]) + "\n"

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from planner.diagnostics import Diagnostic, error
+from planner.diagnostics import Diagnostic, error, json_text
 from planner.plan import Plan, RepoPlan, Task
 from planner.trackers.identity import identity
 
@@ -114,7 +114,7 @@ def _task_object(feature: str, repo: RepoPlan, task: Task, entry: datetime, uuid
 
 def jsonl(tasks: Iterable[Mapping[str, Any]]) -> str:
     """JSONL: one task per line (2.6 aborts a whole JSON array on one bad task; a bad line fails alone)."""
-    return "".join(json.dumps(t, ensure_ascii=False, sort_keys=True) + "\n" for t in tasks)
+    return "".join(json_text(t, indent=None, sort_keys=True) + "\n" for t in tasks)
 
 
 def render_jsonl(plan: Plan) -> str:

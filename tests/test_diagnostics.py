@@ -1,0 +1,49 @@
+"""planner.diagnostics: JSON texts stay valid JSON and carry no live control character through `printable`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fuzz_designs import FUZZ
+from hypothesis import given
+from hypothesis import strategies as st
+from project import EXAMPLE_CONFIG
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.diagnostics import json_text, printable
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(VALUES, st.sampled_from([None, 2]), st.booleans())
+def test_json_text_is_left_alone_by_printable_and_reads_back(data: object, indent: int | None, sort: bool) -> None:
+    text = json_text(data, indent=indent, sort_keys=sort)
+    assert printable(text) == text
+    assert json.loads(text) == data
+
+
+def test_json_text_escapes_c1_and_del_but_keeps_other_non_ascii() -> None:
+    text = json_text({"t": "a\x9b31mb\x7fc\u2028é→"})
+    assert text == '{\n  "t": "a\\u009b31mb\\u007fc\\u2028é→"\n}'
+
+
+def test_plan_json_on_stdout_with_a_csi_in_the_design_is_valid_json(tmp_path: Path, runner: CliRunner) -> None:
+    design = tmp_path / "c1.md"
+    design.write_text(
+        "# Sched\x9bules\n\n**Status:** Approved\n\n## Affected Repositories\n- [x] flovyn-server - do \x9b it\n",
+        encoding="utf-8",
+    )
+    args = ["plan", str(design), "--config", str(EXAMPLE_CONFIG), "--format", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "\x9b" not in result.stdout
+    assert json.loads(result.stdout)["design"]["feature"] == "Sched\x9bules"
+    result = runner.invoke(app, ["check", str(design), "--config", str(EXAMPLE_CONFIG), "-f", "json"])
+    assert json.loads(result.stdout)[0]["path"] == str(design)
