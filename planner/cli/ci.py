@@ -326,6 +326,7 @@ def build(
     paths = [p for p in paths if not _inside(p, out)]
     if has_errors(problems):
         fail(problems, diag_fmt)
+    report(problems, diag_fmt)  # what the folders held and was passed over (a symlink out of its folder)
     cfg = load_config_or_exit(config)
     run = _BuildRun(cfg, out, strict=strict, max_bytes=max_bytes, prune=prune and not check, jobs=jobs_or_cores(jobs))
     try:

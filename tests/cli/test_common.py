@@ -27,3 +27,15 @@ def test_a_symlink_in_a_design_folder_is_read_only_when_it_stays_inside(tmp_path
     for args in (["check"], ["plan", "-o", str(tmp_path / "plans")], ["suggest"]):
         result = CliRunner().invoke(app, [*args, str(designs), "--config", config])
         assert "s3cr3t" not in result.output, args
+
+
+def test_build_names_the_symlink_it_passed_over(tmp_path: Path) -> None:
+    designs = tmp_path / "designs"
+    designs.mkdir()
+    (tmp_path / "secret.txt").write_text(f"# Leak\n\n{SECRET}\n", encoding="utf-8")
+    (designs / "leak.md").symlink_to(tmp_path / "secret.txt")
+    (designs / "real.md").write_text("# Real\n\n**Status:** Draft\n", encoding="utf-8")
+    config = str(ROOT / "config" / "repos.toml")
+    result = CliRunner().invoke(app, ["build", str(designs), "--config", config, "-o", str(tmp_path / "plans")])
+    assert "s3cr3t" not in result.output
+    assert f"{designs / 'leak.md'}:1: warning:" in result.output and "[outside-folder]" in result.output
