@@ -366,7 +366,8 @@ def _two_way(
     shown = str(plan_file)
     base_file = base_path(plan_file)
     try:
-        text = plan_file.read_text(encoding="utf-8")
+        # Bytes, not read_text: its newline translation would turn a CRLF plan into LF on the write back.
+        text = plan_file.read_bytes().decode("utf-8")
         base = read_base(base_file, tracker)
         ids = tuple(task.id for repo in plan.repos for task in repo.tasks)
         ours = plan_states(text, ids)

@@ -164,6 +164,17 @@ def test_completing_in_task_ticks_the_box_on_pull_and_nothing_else(env: Env) -> 
     pull(env, "--check")  # in step now: exit 0
 
 
+def test_a_pull_into_a_crlf_plan_changes_only_the_box(env: Env) -> None:
+    # A plan saved by a Windows editor: the pull ticks its box and keeps every CRLF.
+    before = env.plan.read_bytes().replace(b"\n", b"\r\n")
+    env.plan.write_bytes(before)
+    env.task(env.uuid(MIG), "done")
+    assert "changed 1 plan task(s)" in pull(env)
+    after = env.plan.read_bytes()
+    assert after.count(b"\r\n") == before.count(b"\r\n") and len(after) == len(before)
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [after.index(b"[x]") + 1]
+
+
 def test_deleting_in_task_gives_the_not_planned_box_and_reopening_clears_it(env: Env) -> None:
     env.task(env.uuid(UI), "delete")
     pull(env)
