@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,8 +53,8 @@ class Diagnostic:
 
 # C0 and C1 control characters (tab excepted; ESC and CSI start terminal escapes) and Unicode line
 # separators, shown as escapes.
-_C0_C1 = (*range(0x20), 0x7F, *range(0x80, 0xA0))
-_CONTROL = {c: f"\\x{c:02x}" for c in _C0_C1 if c != 0x09}
+CONTROL_CODES = (*range(0x20), 0x7F, *range(0x80, 0xA0))
+_CONTROL = {c: f"\\x{c:02x}" for c in CONTROL_CODES if c != 0x09}
 _CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
 # The same, line breaks kept: for whole texts (a plan on stdout, a diff).
 _IN_TEXT = {c: e for c, e in _CONTROL.items() if c != 0x0A}
@@ -75,16 +74,6 @@ def displayable(text: str) -> str:
 def one_line(text: str) -> str:
     """Text safe to print as (part of) one line: control characters and line separators escaped."""
     return displayable(text).translate(_CONTROL)
-
-
-# In JSON, the characters `printable` would show as `\xNN` (not a JSON escape) are written as `\uNNNN`, so a
-# JSON text stays valid JSON through `printable`, and carries no live terminal control (U+009B is CSI).
-_JSON_CONTROL = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
-
-
-def json_text(data: object, *, indent: int | None = 2, sort_keys: bool = False) -> str:
-    """`data` as JSON, non-ASCII text kept as it is except the control characters (all escaped)."""
-    return json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False).translate(_JSON_CONTROL)
 
 
 def printable(text: str) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planner.diagnostics import Diagnostic, Severity, sort_diagnostics
+from planner.diagnostics import CONTROL_CODES, Diagnostic, Severity, sort_diagnostics
 
 __all__ = ["escape_data", "escape_property", "workflow_command", "workflow_commands"]
 
 
 # The other C0 and C1 controls (tab kept), shown as `\xNN`: ESC or CSI would run in a terminal or log viewer.
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A, 0x0D)}
+_CONTROLS = {c: f"\\x{c:02x}" for c in CONTROL_CODES if c not in (0x09, 0x0A, 0x0D)}
 
 
 def escape_data(text: str) -> str:

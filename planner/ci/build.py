@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -20,8 +19,9 @@ from planner.ci.summary import design_table
 from planner.ci.tree import BUILD_MARKER
 from planner.config import Config
 from planner.design import MAX_DESIGN_BYTES
-from planner.diagnostics import Diagnostic, Severity, displayable, json_text, sort_diagnostics, warning
+from planner.diagnostics import Diagnostic, Severity, displayable, sort_diagnostics, warning
 from planner.files import GENERATED_MARKER, read_inside
+from planner.jsonio import json_text, parse_json
 from planner.plan import Plan
 
 __all__ = [
@@ -75,9 +75,9 @@ class _Previous:
 def _read_previous(previous: Path | None) -> _Previous:
     text = read_inside(previous, "index.json") if previous is not None else None
     try:
-        data = json.loads(text) if text else {}
+        data = parse_json(text) if text else {}
         entries = [d for d in data.get("designs", []) if isinstance(d, dict) and d.get("directory")]
-    except (ValueError, AttributeError, TypeError, RecursionError):  # RecursionError: JSON nested too deep
+    except (ValueError, AttributeError, TypeError):
         entries = []
     folders: dict[str, str] = {}
     features: dict[str, str] = {}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
+
+from planner.jsonio import parse_json
 
 __all__ = ["Stale", "stale_file", "stale_tree"]
 
@@ -22,8 +23,8 @@ class Stale:
 def _record(text: str | None) -> dict[str, Any]:
     """What a JSON plan (or a build's index.json) says it was made from: {} when it is not one."""
     try:
-        data = json.loads(text) if text else None
-    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep
+        data = parse_json(text) if text else None
+    except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}

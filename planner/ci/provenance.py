@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from planner.errors import PlannerError
+from planner.jsonio import parse_json
 from planner.plan import Plan, Provenance
 
 __all__ = [
@@ -204,8 +204,8 @@ def keep_git_state(plan: Plan, previous_json: str | None) -> Plan:
     if plan.provenance is None or not previous_json:
         return plan
     try:
-        old = json.loads(previous_json).get("provenance") or {}
-    except (ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
+        old = parse_json(previous_json).get("provenance") or {}
+    except (ValueError, AttributeError):
         return plan
     if not isinstance(old, dict):
         return plan
@@ -252,8 +252,8 @@ class PlanFileError(PlannerError, ValueError):
 def verify_plan(text: str, base: Path) -> VerifyReport:
     """Re-hash the design and config a JSON plan names (relative paths from base) against its record."""
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
+        data = parse_json(text)
+    except ValueError as exc:
         raise PlanFileError(f"not JSON ({exc}); give a plan written by `planner plan --format json`") from exc
     provenance = data.get("provenance") if isinstance(data, dict) else None
     design = data.get("design") if isinstance(data, dict) else None

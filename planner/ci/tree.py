@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import difflib
 import fcntl
-import json
 import os
 import shutil
 import stat
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from planner.files import OutputError, read_inside, read_regular, special_kind
+from planner.jsonio import parse_json
 
 __all__ = [
     "BUILD_MARKER",
@@ -176,8 +176,8 @@ def check_out(out: Path, *, writing: bool = True) -> None:
 def _is_build(out: Path) -> bool:
     text = read_inside(out, "index.json")
     try:
-        return text is not None and json.loads(text).get("kind") == BUILD_MARKER
-    except (ValueError, AttributeError, RecursionError):  # RecursionError: JSON nested too deep
+        return text is not None and parse_json(text).get("kind") == BUILD_MARKER
+    except (ValueError, AttributeError):
         return False
 
 

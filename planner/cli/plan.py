@@ -29,7 +29,8 @@ from planner.cli.common import (
     load_config_or_exit,
     print_diagnostics,
 )
-from planner.diagnostics import Diagnostic, Severity, has_errors, json_text
+from planner.diagnostics import Diagnostic, Severity, has_errors
+from planner.jsonio import json_text
 
 __all__ = ["check", "graph", "plan", "schema"]
 

@@ -21,7 +21,8 @@ from planner.cli.common import (
     load_config_or_exit,
     print_diagnostics,
 )
-from planner.diagnostics import Diagnostic, error, json_text, one_line, printable
+from planner.diagnostics import Diagnostic, error, one_line, printable
+from planner.jsonio import json_text
 
 if TYPE_CHECKING:
     from planner.config import Config

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from planner.diagnostics import json_text
+from planner.jsonio import json_text
 from planner.plan import Plan
 
 __all__ = ["render"]

@@ -7,7 +7,6 @@ moving to different states is a conflict, left alone unless `prefer` names the s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,10 @@ from typing import Literal, get_args
 
 from planner.ci.progress import BLANK, DONE, NOT_PLANNED, read_progress, set_boxes
 from planner.ci.progress import box_state as progress_box_state
-from planner.diagnostics import Diagnostic, error, json_text
+from planner.diagnostics import Diagnostic, error
 from planner.errors import PlannerError
 from planner.files import write_atomic
+from planner.jsonio import json_text, parse_json
 from planner.render.markdown import encode_id
 
 __all__ = [
@@ -190,8 +190,8 @@ def _read(path: Path) -> dict[str, object]:
     except (OSError, UnicodeDecodeError) as exc:
         raise BaseError(f"{path}: cannot read the sync base ({exc}); {_FIX}") from exc
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
+        data = parse_json(text)
+    except ValueError as exc:
         raise BaseError(f"{path}: the sync base is not JSON ({exc}); {_FIX}") from exc
     if not isinstance(data, dict) or data.get("version") != BASE_VERSION:
         raise BaseError(f"{path}: not a version {BASE_VERSION} sync base; {_FIX}")

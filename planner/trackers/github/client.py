@@ -14,6 +14,7 @@ import httpx
 
 from planner import __version__
 from planner.errors import PlannerError
+from planner.jsonio import parse_json
 
 __all__ = ["DEFAULT_API_URL", "AmbiguousWrite", "GitHubClient", "GitHubError", "Pacing"]
 
@@ -312,15 +313,15 @@ def _number(value: str | None) -> float | None:
 
 def _json(response: httpx.Response, method: str, path: str) -> Any:
     try:
-        return response.json()
-    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
+        return parse_json(response.content)
+    except ValueError as exc:
         raise GitHubError(f"GitHub {method} {path}: the answer is not JSON ({exc}); check --api-url") from exc
 
 
 def _message(response: httpx.Response) -> str:
     try:
-        data = response.json()
-    except (ValueError, RecursionError):
+        data = parse_json(response.content)
+    except ValueError:
         return " ".join(response.text.split())[:200] or response.reason_phrase
     if not isinstance(data, dict):
         return response.reason_phrase

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.config import Config
-from planner.diagnostics import Diagnostic, error, json_text, warning
+from planner.diagnostics import Diagnostic, error, warning
+from planner.jsonio import json_text
 from planner.plan import DesignInfo, Plan, RepoPlan, Task
 from planner.render.markdown import TASK_MARKER, code, decode_id, encode_id
 from planner.trackers.identity import identity

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from planner.diagnostics import Diagnostic, error, json_text
+from planner.diagnostics import Diagnostic, error
+from planner.jsonio import json_text, parse_json
 from planner.plan import Plan, RepoPlan, Task
 from planner.trackers.identity import identity
 
@@ -129,7 +129,7 @@ def validate_jsonl(text: str, path: str) -> tuple[Diagnostic, ...]:
     wanted: list[tuple[str, int]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         try:
-            item = json.loads(line)
+            item = parse_json(line)
         except ValueError as exc:
             problems.append(
                 error("taskwarrior-jsonl", f"not JSON ({exc}); write one task object per line", path, number)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any, Protocol
 
 from planner.diagnostics import Diagnostic, error, warning
 from planner.errors import PlannerError
+from planner.jsonio import parse_json
 from planner.plan import Plan
 from planner.trackers.identity import identity
 from planner.trackers.taskwarrior.jsonl import FILE_ANNOTATION, export_tasks, jsonl, task_uuid, validate_jsonl
@@ -127,7 +127,7 @@ def read_tasks(runner: TaskRunner) -> list[dict[str, Any]]:
     out = runner.run([*BASE_RC, *READ_RC, "export"])
     try:
         # strict=False: Taskwarrior 2.6 writes a control character in a description raw, unescaped.
-        tasks = json.loads(out or "[]", strict=False)
+        tasks = parse_json(out or "[]", strict=False)
     except ValueError as exc:
         raise TaskwarriorError(f"'task export' printed no JSON ({exc}); check the taskrc for json.* settings") from exc
     if not isinstance(tasks, list) or not all(isinstance(t, dict) and "uuid" in t for t in tasks):

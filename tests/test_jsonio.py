@@ -1,10 +1,11 @@
-"""planner.diagnostics: JSON texts stay valid JSON and carry no live control character through `printable`."""
+"""planner.jsonio: JSON texts stay valid JSON through `printable`; no JSON input crashes the reader."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 from fuzz_designs import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,7 +13,8 @@ from project import EXAMPLE_CONFIG
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.diagnostics import json_text, printable
+from planner.diagnostics import printable
+from planner.jsonio import json_text, parse_json
 
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -47,3 +49,9 @@ def test_plan_json_on_stdout_with_a_csi_in_the_design_is_valid_json(tmp_path: Pa
     assert json.loads(result.stdout)["design"]["feature"] == "Sched\x9bules"
     result = runner.invoke(app, ["check", str(design), "--config", str(EXAMPLE_CONFIG), "-f", "json"])
     assert json.loads(result.stdout)[0]["path"] == str(design)
+
+
+def test_json_nested_too_deep_is_a_value_error_not_a_recursion_error() -> None:
+    with pytest.raises(ValueError, match="nested too deep"):
+        parse_json("[" * 100_000 + "]" * 100_000)
+    assert parse_json(b'{"a": [1]}') == {"a": [1]}
