@@ -16,6 +16,7 @@ __all__ = [
     "OutputError",
     "check_output_path",
     "is_generated",
+    "read_at_most",
     "read_inside",
     "read_regular",
     "special_kind",
@@ -45,6 +46,24 @@ def _read_fd(fd: int) -> str | None:
             return None
         data = handle.read()
     return data.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def read_at_most(path: Path, limit: int) -> bytes:
+    """Up to `limit` bytes of a file or pipe, in chunks (one read(limit) would allocate the whole limit up
+    front). Opened without blocking, then read blocking: a FIFO no one writes to reads as empty instead of
+    waiting forever, while a pipe with a writer (`<(cmd)`) is read as it streams."""
+    chunks: list[bytes] = []
+    total = 0
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
+        while total < limit:
+            chunk = handle.read(min(1 << 20, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    return b"".join(chunks)
 
 
 def read_regular(path: Path, *, follow: bool = True) -> str | None:

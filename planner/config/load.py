@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sys
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from planner.config.model import Config
 from planner.config.templates import TEMPLATE_KINDS, Templates, template_diagnostics
 from planner.config.validation import validation_diagnostic
 from planner.diagnostics import Diagnostic, error, sort_diagnostics
-from planner.files import special_kind
+from planner.files import read_at_most, special_kind
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,15 +50,6 @@ def find_config(explicit: str | None, env: Mapping[str, str], cwd: Path) -> Path
 _MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
-def _read_bounded(path: Path) -> bytes:
-    """Up to one byte over the limit: opened without blocking, then read blocking, so that a FIFO no one
-    writes to reads as empty instead of waiting forever, while a pipe with a writer is read as it streams."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(_MAX_CONFIG_BYTES + 1)
-
-
 def load_config(path: str | Path) -> tuple[Config | None, tuple[Diagnostic, ...]]:
     """Read and validate a config file; the Config is None whenever there is any error."""
     shown = str(path)
@@ -78,7 +68,7 @@ def load_config(path: str | Path) -> tuple[Config | None, tuple[Diagnostic, ...]
             ),
         )
     try:
-        data = _read_bounded(Path(path))
+        data = read_at_most(Path(path), _MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         return None, (
             error(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from planner.design.model import DesignDoc
 from planner.design.parse import parse_design
 from planner.diagnostics import Diagnostic, error
+from planner.files import read_at_most
 
 __all__ = [
     "MAX_DESIGN_BYTES",
@@ -64,24 +64,6 @@ def _line_of_offset(data: bytes, offset: int) -> int:
     return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
 
 
-def _read_at_most(path: Path, limit: int) -> bytes:
-    """Up to limit bytes, in chunks: one read(limit) would allocate the whole limit up front."""
-    chunks: list[bytes] = []
-    total = 0
-    # Opened without blocking, then read blocking: a FIFO no one writes to reads as empty instead of
-    # waiting forever, while a pipe with a writer (`<(cmd)`) is read as it streams.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as handle:
-        while total < limit:
-            chunk = handle.read(min(1 << 20, limit - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    return b"".join(chunks)
-
-
 def load_design(
     path: str | Path, display: str | None = None, max_bytes: int = MAX_DESIGN_BYTES
 ) -> tuple[DesignDoc | None, tuple[Diagnostic, ...]]:
@@ -103,7 +85,7 @@ def load_design(
                 ),
             )
         # Bounded: a FIFO or device (`/dev/zero`) reports size 0 and could stream forever.
-        data = _read_at_most(p, max_bytes + 1)
+        data = read_at_most(p, max_bytes + 1)
         if len(data) > max_bytes:
             return None, (
                 error(
