@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from planner.diagnostics import CONTROL_CODES
+from planner.diagnostics import CONTROL_CODES, displayable
 
 __all__ = ["json_text", "parse_json"]
 
@@ -17,7 +17,9 @@ _JSON_CONTROL = {c: f"\\u{c:04x}" for c in (*CONTROL_CODES, 0x2028, 0x2029) if c
 
 def json_text(data: object, *, indent: int | None = 2, sort_keys: bool = False) -> str:
     """`data` as JSON, non-ASCII text kept as it is except the control characters (all escaped)."""
-    return json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False).translate(_JSON_CONTROL)
+    # displayable: a non-UTF-8 file name's lone surrogates would otherwise reach stdout as raw bytes (not UTF-8).
+    text = json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False)
+    return displayable(text).translate(_JSON_CONTROL)
 
 
 def parse_json(text: str | bytes, *, strict: bool = True) -> Any:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,19 @@ def test_json_nested_too_deep_is_a_value_error_not_a_recursion_error() -> None:
     with pytest.raises(ValueError, match="nested too deep"):
         parse_json("[" * 100_000 + "]" * 100_000)
     assert parse_json(b'{"a": [1]}') == {"a": [1]}
+
+
+def test_json_text_shows_a_file_names_undecodable_bytes_as_replacement_characters() -> None:
+    name = b"x\xff\x9b.md".decode("utf-8", "surrogateescape")  # how Python holds a non-UTF-8 file name
+    text = json_text({"path": name})
+    assert text.encode("utf-8")  # no lone surrogate left to fail the write to stdout or a file
+    assert json.loads(text) == {"path": "x\ufffd\ufffd.md"}
+
+
+def test_suggest_json_for_a_design_named_with_invalid_utf8_is_utf8_json(tmp_path: Path) -> None:
+    design = tmp_path / b"x\xff\x9b.md".decode("utf-8", "surrogateescape")
+    design.write_text("# Sched\n\n**Status:** Approved\n\nThe flovyn-server gets a table.\n", encoding="utf-8")
+    args = [sys.executable, "-m", "planner", "suggest", str(design), "--config", str(EXAMPLE_CONFIG), "-f", "json"]
+    done = subprocess.run(args, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.decode("utf-8"))[0]["path"].endswith("x\ufffd\ufffd.md")
