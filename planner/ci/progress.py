@@ -87,6 +87,9 @@ def box_state(box: str) -> str:
     return NOT_PLANNED if mark == NOT_PLANNED else DONE
 
 
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
+
+
 def _lines(text: str) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
@@ -248,7 +251,9 @@ def carry_over(new_text: str, old_text: str | None) -> str:
 def set_boxes(text: str, boxes: Mapping[str, str]) -> str:
     """The plan with the box of each given task id set, wherever read_progress finds the task (every copy of
     a task written twice); every other byte, notes and other boxes included, as it was."""
-    lines = text.split("\n")  # not _lines: CRLF and the final newline must survive byte for byte
+    # The lines _lines reads (CRLF and a lone CR end one too), each line end kept apart to survive byte for byte.
+    parts = _LINE_END.split(text)
+    lines = parts[::2]
     code = _own_code(lines)
     tasks = _find_tasks(lines, code)
     notes = _notes(lines, [t.start for t in tasks], code)
@@ -259,4 +264,5 @@ def set_boxes(text: str, boxes: Mapping[str, str]) -> str:
         if box is not None:
             line = lines[task.start]
             lines[task.start] = line[: box.start("box")] + boxes[task.id] + line[box.end("box") :]
-    return "\n".join(lines)
+    parts[::2] = lines
+    return "".join(parts)

@@ -175,6 +175,18 @@ def test_a_pull_into_a_crlf_plan_changes_only_the_box(env: Env) -> None:
     assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [after.index(b"[x]") + 1]
 
 
+def test_a_pull_into_a_plan_with_lone_cr_line_ends_ticks_the_box_it_reports(env: Env) -> None:
+    # Old Mac line ends: a box reported changed but not written would leave the base saying done, and the
+    # next sync would read the open box as a reopening in the plan and push it back to `task`.
+    before = env.plan.read_bytes().replace(b"\n", b"\r")
+    env.plan.write_bytes(before)
+    env.task(env.uuid(MIG), "done")
+    assert "changed 1 plan task(s)" in pull(env)
+    assert env.plan.read_bytes() == before.replace(b"[ ] **1.1**", b"[x] **1.1**", 1)
+    sync(env)
+    assert env.status(MIG) == "completed"
+
+
 def test_deleting_in_task_gives_the_not_planned_box_and_reopening_clears_it(env: Env) -> None:
     env.task(env.uuid(UI), "delete")
     pull(env)

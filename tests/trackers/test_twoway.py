@@ -124,6 +124,16 @@ def test_set_boxes_changes_only_the_named_boxes_outside_planners_code_and_notes(
     assert set_boxes(out, {"r:one": "x", "r:two": "-"}) == out
 
 
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_set_boxes_sets_the_boxes_read_progress_reads_whatever_the_line_ends(end: str) -> None:
+    # sync reads the plan as bytes: a plan saved with old Mac line ends (a lone CR) is read line by line, and
+    # a box it reports set but never wrote would record in the base a state the plan does not show.
+    text = PLAN.replace("\r\n", "\n").replace("\n", end)
+    out = set_boxes(text, {"r:one": "x"})
+    assert read_progress(out).boxes == {"r:one": "x", "r:two": "x"}
+    assert out == text.replace("- [ ] First", "- [x] First")
+
+
 @given(st.dictionaries(st.sampled_from(["r:one", "r:two", "r:three"]), st.sampled_from([" ", "x", "-"])))
 def test_set_boxes_round_trips_through_read_progress(boxes: dict[str, str]) -> None:
     out = set_boxes(PLAN, boxes)
