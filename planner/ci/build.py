@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -83,8 +84,13 @@ def _read_previous(previous: Path | None) -> _Previous:
     features: dict[str, str] = {}
     problems: list[Diagnostic] = []
     shown = f"{previous}/index.json"
+    # A path listed twice: file names that differ only in bytes that are not UTF-8 show alike (U+FFFD), and its
+    # folder would be carried over to both designs; neither is trusted, so each falls back to its feature's.
+    shared = {path for path, count in Counter(str(d.get("path")) for d in entries).items() if count > 1}
     for entry in entries:
         path, folder = str(entry.get("path")), entry.get("directory")
+        if path in shared:
+            continue
         if not isinstance(folder, str) or len(folder) > 80 or not _FOLDER.fullmatch(folder):
             message = f"ignored the folder {folder!r} recorded for {path}: not a plain folder name planner writes"
             problems.append(warning("index-directory", message, shown, 1))

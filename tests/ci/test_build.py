@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -376,3 +377,22 @@ def test_replace_tree_refuses_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "real")
     with pytest.raises(OutputError, match="symlink"):
         replace_tree(tmp_path / "link", {"index.json": "{}"})
+
+
+def test_designs_whose_file_names_show_alike_keep_their_own_progress(project: Path) -> None:
+    # Two file names that differ only in bytes that are not UTF-8 both show as `x\ufffd.md` in the index: the
+    # folder it records for that path belongs to one of them only, so neither may take its ticks from it.
+    text = (project / "designs" / "schedules.md").read_text(encoding="utf-8")
+    shutil.rmtree(project / "designs")
+    (project / "designs").mkdir()
+    for n, raw in enumerate([b"x\xff.md", b"x\xfe.md"]):
+        name = raw.decode("utf-8", "surrogateescape")
+        (project / "designs" / name).write_text(re.sub("^# .*", f"# Thing {n} Design", text, count=1), "utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", "designs", "-o", "plans", "--jobs", "1"]).exit_code == 0
+    folders = {n: project / "plans" / f"thing-{n}" / "plan.md" for n in (0, 1)}
+    for n, plan in folders.items():
+        plan.write_text(plan.read_text(encoding="utf-8").replace("- [ ]", "- [x]" if n else "- [-]", 1), "utf-8")
+    assert runner.invoke(app, ["build", "designs", "-o", "plans", "--jobs", "1"]).exit_code == 0
+    assert "- [x]" not in folders[0].read_text(encoding="utf-8")
+    assert "- [-]" not in folders[1].read_text(encoding="utf-8")
