@@ -87,6 +87,8 @@ def box_state(box: str) -> str:
     return NOT_PLANNED if mark == NOT_PLANNED else DONE
 
 
+# What ends a line of a plan: CRLF, a lone CR or LF. set_boxes splits on it, keeping each end to write back;
+# _lines splits on the same three by replacing (2.5x faster on a big plan, and it keeps no ends).
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 
 
