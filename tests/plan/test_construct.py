@@ -42,7 +42,3 @@ def test_strict_and_empty_plans_too(tmp_path: Path) -> None:
     assert_validated(plan_design(FIXTURES / "schedules.md", config, strict=True))
     assert_validated(plan_design(tmp_path / "missing.md", config))
     assert_validated(plan_design(FIXTURES / "schedules.md", tmp_path / "missing.toml"))
-
-
-def test_corpus_is_there() -> None:
-    assert len(list((CORPUS / "designs").glob("*.md"))) >= 30
